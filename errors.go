@@ -1,0 +1,81 @@
+package negotiate
+
+import "errors"
+
+// Client errors: the token, not the server, is at fault. The middleware
+// answers them 403 (or lets an optional route go on anonymously).
+var (
+	// ErrDefectiveToken: the token is not a well-formed GSS-API token, or
+	// its checksum or encryption does not verify.
+	ErrDefectiveToken = errors.New("defective token")
+	// ErrReplay: the authenticator was seen before (KRB5KRB_AP_ERR_REPEAT).
+	ErrReplay = errors.New("replayed token")
+	// ErrClockSkew: the authenticator's time is outside the allowed skew
+	// (KRB5KRB_AP_ERR_SKEW).
+	ErrClockSkew = errors.New("clock skew too great")
+	// ErrTicketExpired: the service ticket has expired or is not yet valid.
+	ErrTicketExpired = errors.New("ticket expired")
+	// ErrWrongService: the ticket is for a service principal whose key the
+	// keytab does not hold.
+	ErrWrongService = errors.New("no key for the ticket's service principal")
+	// ErrStaleKeytab: the keytab holds the service principal, but not the
+	// key version the ticket was encrypted with.
+	ErrStaleKeytab = errors.New("no key of the ticket's key version")
+	// ErrBadMech: the token is for a mechanism the server does not accept,
+	// NTLMSSP for example.
+	ErrBadMech = errors.New("unsupported mechanism")
+	// ErrIncomplete: the context needs another round trip
+	// (GSS_S_CONTINUE_NEEDED); nobody is authenticated by it.
+	ErrIncomplete = errors.New("security context not complete")
+)
+
+// Server faults: no client can fix them. The middleware answers 500 and logs
+// the cause.
+var (
+	// ErrServerCredentials: the acceptor's own credentials are unusable, a
+	// keytab that became unreadable for example.
+	ErrServerCredentials = errors.New("server credentials unusable")
+	// ErrInternal: any other failure of the GSS-API library.
+	ErrInternal = errors.New("internal GSS-API failure")
+)
+
+var categories = []struct {
+	err  error
+	name string
+}{
+	{ErrDefectiveToken, "defective_token"},
+	{ErrReplay, "replay"},
+	{ErrClockSkew, "clock_skew"},
+	{ErrTicketExpired, "ticket_expired"},
+	{ErrWrongService, "wrong_service"},
+	{ErrStaleKeytab, "stale_keytab"},
+	{ErrBadMech, "bad_mech"},
+	{ErrIncomplete, "incomplete"},
+	{ErrServerCredentials, "server_credentials"},
+	{ErrInternal, "internal"},
+}
+
+// Category names the category of err for logs and metrics: "replay",
+// "clock_skew", and so on, "" for nil, and "internal" for an error that wraps
+// none of this package's sentinels.
+func Category(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, c := range categories {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return "internal"
+}
+
+// IsServerFault reports whether err is the server's fault rather than the
+// client's: an unusable acceptor credential or an internal failure.
+func IsServerFault(err error) bool {
+	switch Category(err) {
+	case "server_credentials", "internal":
+		return true
+	}
+	return false
+}

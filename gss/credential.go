@@ -1,0 +1,51 @@
+package gss
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/negotiate-go/negotiate"
+)
+
+// Credential is a credential a client delegated (forwarded) to the acceptor.
+// It satisfies negotiate.Credential. Its methods are safe for concurrent
+// use; Release is nil-safe and idempotent, and there is no finalizer: the
+// owner releases it.
+type Credential struct {
+	mu sync.Mutex
+	id credID // owned: released by Release
+}
+
+var errReleased = fmt.Errorf("gss: credential already released: %w", negotiate.ErrInternal)
+
+// Store writes the credential into the credential cache named ccache
+// ("FILE:/path", "MEMORY:name", or a path) with gss_store_cred_into,
+// replacing the cache's contents.
+func (c *Credential) Store(ccache string) error {
+	if ccache == "" {
+		return errors.New("gss: empty ccache name")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.id == nil {
+		return errReleased
+	}
+	if err := storeCred(c.id, ccache); err != nil {
+		return fmt.Errorf("gss: store delegated credential into %s: %w", ccache, err)
+	}
+	return nil
+}
+
+// Release frees the credential. It is safe on a nil *Credential and when
+// called more than once.
+func (c *Credential) Release() error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	releaseCred(&c.id)
+	c.id = nil
+	return nil
+}

@@ -1,0 +1,48 @@
+// Package gss accepts HTTP Negotiate tokens with the system GSS-API library
+// (MIT krb5 or Heimdal) through cgo. It is the only package of this module
+// that links C.
+//
+// # Accepting
+//
+// [NewAcceptor] acquires the service's keys from a keytab once, at start-up,
+// through the credential-store extension (gss_acquire_cred_from, RFC 5588
+// as extended by MIT), and fails there, naming the keytab and the principal,
+// if they cannot serve. [Acceptor.Accept] then takes one token per request
+// and returns a [negotiate.Result]: the client's principal, its local name
+// (gss_localname, cached per principal), the mutual-authentication reply,
+// the context flags and the delegated credential.
+//
+// An optimistic SPNEGO token (RFC 4178) whose first mechanism is Kerberos,
+// which is what browsers, curl and Windows send, is unwrapped and its
+// Kerberos token accepted directly; the reply is wrapped back exactly as
+// MIT's SPNEGO mechanism wraps it. This keeps the Kerberos minor status
+// codes intact (MIT renumbers them on their way up through SPNEGO), so a
+// replay, a clock skew or a stale keytab is told apart by its code, never by
+// message text. Any other token goes to the library's SPNEGO mechanism.
+//
+// # Errors
+//
+// Every error unwraps to a category of package negotiate
+// (negotiate.ErrReplay, negotiate.ErrWrongService, ...). A failed GSS-API
+// call is an [*Error] carrying the operation, the major and minor status and
+// the library's text. The text is for logs, never for clients.
+//
+// # Delegation
+//
+// When a client delegates, [negotiate.Result.Delegated] holds a
+// [*Credential]; [Credential.Store] writes it into a credential cache with
+// gss_store_cred_into, and the owner releases it.
+//
+// # Client side
+//
+// [Initiator] makes tokens from a named credential cache, SPNEGO by default,
+// through go-gssapi-c, and [ClientContext.Finish] verifies the server's
+// mutual-authentication reply.
+//
+// # References
+//
+//   - RFC 2743 and RFC 2744: GSS-API and its C bindings.
+//   - RFC 4121: the Kerberos 5 GSS-API mechanism.
+//   - RFC 4178: SPNEGO.
+//   - RFC 4559: SPNEGO-based HTTP authentication.
+package gss

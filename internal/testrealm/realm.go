@@ -1,0 +1,338 @@
+// Package testrealm starts a throwaway MIT Kerberos realm: a KDC on
+// 127.0.0.1 and a free port, with its database, configuration and keys in one
+// directory. Tests use it to get real tickets and real tokens.
+//
+// Nothing under /etc is read or written: the realm's programs and the calling
+// process find the realm through KRB5_CONFIG and KRB5_KDC_PROFILE (see
+// [Realm.Env] and [Realm.UseInProcess]). Each realm has its own directory
+// and port, so parallel test packages do not meet.
+//
+// It needs MIT krb5's server programs (Debian: krb5-kdc, krb5-admin-server,
+// krb5-user); [Start] reports which one is missing.
+package testrealm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultName is the realm name Start uses.
+const DefaultName = "EXAMPLE.TEST"
+
+// masterPassword protects the throwaway database; nothing else uses it.
+const masterPassword = "testrealm-master"
+
+// Realm is a running throwaway realm.
+type Realm struct {
+	Name    string // "EXAMPLE.TEST"
+	Dir     string // holds everything the realm wrote
+	KDCAddr string // "127.0.0.1:PORT", TCP and UDP
+	Config  string // path of the realm's krb5.conf
+	Profile string // path of the KDC's kdc.conf
+
+	kdc    *exec.Cmd
+	kdcLog string
+	exited chan struct{} // closed when the KDC process ends
+}
+
+// Programs the realm runs, resolved from PATH and the sbin directories the
+// Debian packages use.
+var programs = []string{"kdb5_util", "kadmin.local", "krb5kdc", "kinit", "klist"}
+
+// Start creates a realm named name (DefaultName if empty) in dir, which
+// must exist and be empty or new, and starts its KDC. Stop it with Close.
+func Start(dir, name string) (*Realm, error) {
+	if name == "" {
+		name = DefaultName
+	}
+	for _, p := range programs {
+		if _, err := lookPath(p); err != nil {
+			return nil, fmt.Errorf("testrealm: %s not found (install krb5-kdc, krb5-admin-server and krb5-user): %w", p, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("testrealm: %w", err)
+	}
+	r := &Realm{
+		Name:    name,
+		Dir:     dir,
+		Config:  filepath.Join(dir, "krb5.conf"),
+		Profile: filepath.Join(dir, "kdc.conf"),
+		kdcLog:  filepath.Join(dir, "kdc.log"),
+	}
+	// A port that is free now may be taken before the KDC binds it; try a
+	// few times.
+	var err error
+	for range 5 {
+		if err = r.startOnce(); err == nil {
+			return r, nil
+		}
+	}
+	return nil, err
+}
+
+func (r *Realm) startOnce() error {
+	port, err := freePort()
+	if err != nil {
+		return fmt.Errorf("testrealm: free port: %w", err)
+	}
+	r.KDCAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if err := r.writeConfig(port); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, "principal")); errors.Is(err, os.ErrNotExist) {
+		if _, err := r.run(nil, "kdb5_util", "-r", r.Name, "create", "-s", "-P", masterPassword); err != nil {
+			return err
+		}
+	}
+	log, err := os.Create(r.kdcLog)
+	if err != nil {
+		return fmt.Errorf("testrealm: %w", err)
+	}
+	defer log.Close()
+	path, _ := lookPath("krb5kdc")
+	cmd := exec.Command(path, "-n", "-r", r.Name)
+	cmd.Env = r.Env()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("testrealm: start krb5kdc: %w", err)
+	}
+	r.kdc = cmd
+	r.exited = make(chan struct{})
+	go func() { cmd.Wait(); close(r.exited) }()
+	if err := r.waitReady(5 * time.Second); err != nil {
+		r.Close()
+		return err
+	}
+	return nil
+}
+
+// waitReady waits until the KDC answers on TCP, or fails if it exits.
+func (r *Realm) waitReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-r.exited:
+			out, _ := os.ReadFile(r.kdcLog)
+			return fmt.Errorf("testrealm: krb5kdc exited: %s", bytes.TrimSpace(out))
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", r.KDCAddr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("testrealm: krb5kdc did not listen on %s within %v", r.KDCAddr, limit)
+}
+
+func (r *Realm) writeConfig(port int) error {
+	krb5 := fmt.Sprintf(`[libdefaults]
+	default_realm = %[1]s
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	dns_canonicalize_hostname = false
+	rdns = false
+	forwardable = true
+	default_ccache_name = FILE:%[2]s/ccache-default
+	default_keytab_name = FILE:%[2]s/default.keytab
+
+[realms]
+	%[1]s = {
+		kdc = 127.0.0.1:%[3]d
+	}
+
+[domain_realm]
+	localhost = %[1]s
+	.localhost = %[1]s
+`, r.Name, r.Dir, port)
+	kdc := fmt.Sprintf(`[kdcdefaults]
+	kdc_listen = 127.0.0.1:%[3]d
+	kdc_tcp_listen = 127.0.0.1:%[3]d
+
+[realms]
+	%[1]s = {
+		database_name = %[2]s/principal
+		key_stash_file = %[2]s/stash
+		acl_file = %[2]s/kadm5.acl
+		max_life = 10h
+		max_renewable_life = 1d
+	}
+
+[logging]
+	kdc = FILE:%[2]s/kdc-events.log
+`, r.Name, r.Dir, port)
+	if err := os.WriteFile(r.Config, []byte(krb5), 0o600); err != nil {
+		return fmt.Errorf("testrealm: %w", err)
+	}
+	if err := os.WriteFile(r.Profile, []byte(kdc), 0o600); err != nil {
+		return fmt.Errorf("testrealm: %w", err)
+	}
+	return nil
+}
+
+// Env returns the environment for the realm's programs and for clients
+// such as curl and klist: the process environment with KRB5_CONFIG,
+// KRB5_KDC_PROFILE and KRB5RCACHEDIR pointing into the realm directory.
+func (r *Realm) Env() []string {
+	env := []string{}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "KRB5_CONFIG", "KRB5_KDC_PROFILE", "KRB5RCACHEDIR", "KRB5CCNAME", "KRB5_KTNAME":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, r.envVars()...)
+}
+
+func (r *Realm) envVars() []string {
+	return []string{
+		"KRB5_CONFIG=" + r.Config,
+		"KRB5_KDC_PROFILE=" + r.Profile,
+		"KRB5RCACHEDIR=" + r.Dir,
+	}
+}
+
+// UseInProcess points the calling process's Kerberos library at this realm
+// by setting KRB5_CONFIG, KRB5_KDC_PROFILE and KRB5RCACHEDIR. Call it once,
+// before any GSS-API call (a TestMain is the place), never in a running
+// server.
+func (r *Realm) UseInProcess() error {
+	for _, kv := range r.envVars() {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddUser creates principal (a bare name gets the realm appended) with
+// password.
+func (r *Realm) AddUser(principal, password string) error {
+	_, err := r.kadmin(fmt.Sprintf("addprinc -pw %s %s", password, principal))
+	return err
+}
+
+// AddService creates principal with a random key, for example
+// "HTTP/localhost".
+func (r *Realm) AddService(principal string) error {
+	_, err := r.kadmin("addprinc -randkey " + principal)
+	return err
+}
+
+// WriteKeytab adds the current keys of principals to the keytab at path
+// without changing them (ktadd -norandkey).
+func (r *Realm) WriteKeytab(path string, principals ...string) error {
+	for _, p := range principals {
+		if _, err := r.kadmin(fmt.Sprintf("ktadd -norandkey -k %s %s", path, p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Kinit gets a forwardable ticket-granting ticket for principal into the
+// ccache file at path. Extra kinit arguments, "-l", "2m" say, come before
+// the principal.
+func (r *Realm) Kinit(principal, password, path string, args ...string) error {
+	argv := append([]string{"-f", "-c", "FILE:" + path}, args...)
+	argv = append(argv, principal)
+	_, err := r.run(strings.NewReader(password+"\n"), "kinit", argv...)
+	return err
+}
+
+// Klist runs klist with args (-c PATH, -f, ...) and returns its output.
+func (r *Realm) Klist(args ...string) (string, error) {
+	return r.run(nil, "klist", args...)
+}
+
+func (r *Realm) kadmin(query string) (string, error) {
+	return r.run(nil, "kadmin.local", "-r", r.Name, "-q", query)
+}
+
+// run runs one of the realm's programs with the realm's environment.
+func (r *Realm) run(stdin *strings.Reader, prog string, args ...string) (string, error) {
+	path, err := lookPath(prog)
+	if err != nil {
+		return "", fmt.Errorf("testrealm: %w", err)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = r.Env()
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("testrealm: %s %s: %w: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(out.Bytes()))
+	}
+	// kadmin.local exits 0 when a query fails; it says so on its output.
+	if prog == "kadmin.local" && bytes.Contains(out.Bytes(), []byte("while ")) {
+		return out.String(), fmt.Errorf("testrealm: kadmin.local %s: %s", strings.Join(args, " "), bytes.TrimSpace(out.Bytes()))
+	}
+	return out.String(), nil
+}
+
+// StopKDC stops the KDC by its PID and waits for it; the realm's files
+// stay, and tickets already issued stay valid.
+func (r *Realm) StopKDC() error {
+	if r.kdc == nil {
+		return nil
+	}
+	err := r.kdc.Process.Kill()
+	<-r.exited
+	r.kdc = nil
+	if errors.Is(err, os.ErrProcessDone) {
+		err = nil
+	}
+	return err
+}
+
+// Close stops the KDC. The directory is left to its owner (t.TempDir
+// removes it in tests).
+func (r *Realm) Close() error { return r.StopKDC() }
+
+// freePort finds a port that is free on 127.0.0.1 for both TCP and UDP.
+func freePort() (int, error) {
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		l.Close()
+		if err != nil {
+			continue
+		}
+		u.Close()
+		return port, nil
+	}
+	return 0, errors.New("no port free for both TCP and UDP")
+}
+
+// lookPath finds prog on PATH or in the sbin directories, which a non-root
+// PATH often lacks.
+func lookPath(prog string) (string, error) {
+	if p, err := exec.LookPath(prog); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(dir, prog)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: not on PATH or in an sbin directory", prog)
+}

@@ -1,0 +1,75 @@
+package negotiate
+
+import "time"
+
+// Result is what accepting one Negotiate token yields. An acceptor returns a
+// Result with a nil error only for a fully established context: a context
+// that needs another round trip (CONTINUE_NEEDED) is reported with
+// [ErrIncomplete], never as an authenticated principal.
+type Result struct {
+	// Principal is the initiator's display name, for example
+	// "alice@EXAMPLE.TEST".
+	Principal string
+
+	// LocalName is the local account the principal maps to through the
+	// krb5.conf auth_to_local rules (gss_localname), or "" when no rule maps
+	// it. It is never derived by stripping the realm.
+	LocalName string
+
+	// OutputToken is the acceptor's reply (the Kerberos AP-REP wrapped as the
+	// mechanism requires). It is sent back to the client as
+	// "WWW-Authenticate: Negotiate <base64>" for mutual authentication. It may
+	// be empty.
+	OutputToken []byte
+
+	// Flags are the context flags the initiator asked for and got.
+	Flags Flags
+
+	// Mech is the mechanism that authenticated the client, as a dotted OID:
+	// [MechKerberos] in practice, whether the client sent SPNEGO or a raw
+	// Kerberos token.
+	Mech string
+
+	// Expiry is when the security context, and so the client's service
+	// ticket, ends. It is the zero Time when the mechanism reports no limit.
+	Expiry time.Time
+
+	// Delegated is the credential the client forwarded, or nil when it did
+	// not delegate. Whoever receives a non-nil Delegated owns it and must
+	// call its Release method.
+	Delegated Credential
+}
+
+// Credential is a delegated credential held in GSSAPI memory.
+//
+// It is safe to use from one goroutine at a time. Release is nil-safe and
+// idempotent; after it, Store fails.
+type Credential interface {
+	// Store writes the credential into the credential cache named by
+	// ccache, for example "FILE:/run/negotiate/alice" or "MEMORY:x",
+	// replacing what the cache held.
+	Store(ccache string) error
+
+	// Release frees the credential.
+	Release() error
+}
+
+// Flags are GSS-API context flags (RFC 2744 section 5.1).
+type Flags uint32
+
+// The context flags that matter to an HTTP server.
+const (
+	FlagDelegate Flags = 1 << 0 // GSS_C_DELEG_FLAG: the client forwarded a credential
+	FlagMutual   Flags = 1 << 1 // GSS_C_MUTUAL_FLAG: the client asked the server to prove itself
+	FlagReplay   Flags = 1 << 2 // GSS_C_REPLAY_FLAG
+	FlagSequence Flags = 1 << 3 // GSS_C_SEQUENCE_FLAG
+	FlagConf     Flags = 1 << 4 // GSS_C_CONF_FLAG
+	FlagInteg    Flags = 1 << 5 // GSS_C_INTEG_FLAG
+	FlagAnon     Flags = 1 << 6 // GSS_C_ANON_FLAG
+)
+
+// Mechanism OIDs, in dotted form as [Result.Mech] reports them.
+const (
+	MechKerberos = "1.2.840.113554.1.2.2" // RFC 4121
+	MechSPNEGO   = "1.3.6.1.5.5.2"        // RFC 4178
+)
