@@ -1,0 +1,91 @@
+package middleware
+
+import (
+	"errors"
+
+	"github.com/negotiate-go/negotiate"
+)
+
+// reasonError is a failure the middleware finds on its own, before or
+// instead of the acceptor's verdict. It carries a stable reason name for logs
+// and metrics and wraps the negotiate sentinel it is a kind of, so that
+// errors.Is and [negotiate.Category] class it as a client error.
+type reasonError struct {
+	msg    string
+	reason string
+	kind   error // a negotiate sentinel, or nil
+}
+
+func (e *reasonError) Error() string { return e.msg }
+func (e *reasonError) Unwrap() error { return e.kind }
+
+// Failures found by the middleware itself. All but [ErrNoPrincipal] are found
+// before the acceptor is called, and none of them is a server fault.
+var (
+	// ErrNoCredentials: the request carries no Negotiate credentials: no
+	// Authorization header, another scheme, or a bare "Negotiate" with no
+	// token. Its reason is "no_credentials". It is not a failed attempt: an
+	// optional route runs with nothing in the context, and only a custom
+	// unauthorized handler sees it through [FailureFromContext].
+	ErrNoCredentials error = &reasonError{"no Negotiate credentials", "no_credentials", nil}
+
+	// ErrTokenTooLarge: the token is longer than the cap set by
+	// [WithMaxTokenSize]. It is found before decoding. Its reason is
+	// "token_too_large"; it wraps [negotiate.ErrDefectiveToken].
+	ErrTokenTooLarge error = &reasonError{"token exceeds the size limit", "token_too_large", negotiate.ErrDefectiveToken}
+
+	// ErrBadBase64: the token is not standard, padded base64 (RFC 4648
+	// section 4): another alphabet, missing padding, white space or line
+	// breaks inside it. Its reason is "bad_base64"; it wraps
+	// [negotiate.ErrDefectiveToken].
+	ErrBadBase64 error = &reasonError{"token is not valid base64", "bad_base64", negotiate.ErrDefectiveToken}
+
+	// ErrNTLMOffered: the client sent a raw NTLMSSP message, which RFC 4559
+	// allows but this server does not accept. Its reason is "ntlm_offered";
+	// it wraps [negotiate.ErrBadMech].
+	ErrNTLMOffered error = &reasonError{"client offered NTLM", "ntlm_offered", negotiate.ErrBadMech}
+
+	// ErrNoPrincipal: the acceptor reported success but named no principal.
+	// The middleware fails closed on it instead of letting an anonymous
+	// request through. Its reason is "no_principal"; it wraps
+	// [negotiate.ErrIncomplete].
+	ErrNoPrincipal error = &reasonError{"acceptor reported success without a principal", "no_principal", negotiate.ErrIncomplete}
+)
+
+// Reason names why err failed authentication, for logs and metrics: the
+// reason of one of this package's errors ("no_credentials",
+// "token_too_large", "bad_base64", "ntlm_offered", "no_principal"), else
+// [negotiate.Category] ("replay", "clock_skew", ...), and "" for nil.
+func Reason(err error) string {
+	if e, ok := errors.AsType[*reasonError](err); ok {
+		return e.reason
+	}
+	return negotiate.Category(err)
+}
+
+// isServerFault reports whether err is the server's fault. The middleware's
+// own errors never are, whatever [negotiate.IsServerFault] says of them.
+func isServerFault(err error) bool {
+	if _, ok := errors.AsType[*reasonError](err); ok {
+		return false
+	}
+	return negotiate.IsServerFault(err)
+}
+
+// hint is an operator's first step for the failures whose cause usually lies
+// outside the client's request, or "" for the others.
+func hint(err error) string {
+	switch {
+	case errors.Is(err, negotiate.ErrClockSkew):
+		return "clock skew: check NTP on client and server"
+	case errors.Is(err, negotiate.ErrStaleKeytab):
+		return "wrong key version: the keytab is stale, re-export it"
+	case errors.Is(err, negotiate.ErrReplay):
+		return "replayed token: a client or proxy re-sent a used token"
+	case errors.Is(err, negotiate.ErrWrongService):
+		return "no key for the service principal: check the SPN the client used and the keytab"
+	case errors.Is(err, ErrNTLMOffered):
+		return "NTLM offered: the client has no Kerberos ticket for this service, or is not set up for Negotiate"
+	}
+	return ""
+}

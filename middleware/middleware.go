@@ -1,0 +1,214 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"time"
+
+	"github.com/negotiate-go/negotiate"
+)
+
+// Acceptor accepts one Negotiate token. *gss.Acceptor satisfies it.
+//
+// Accept returns a nil error only for a complete security context that names
+// the client's principal; a context that needs another round trip is
+// reported as [negotiate.ErrIncomplete]. Its errors wrap the negotiate
+// sentinels, which decide between a refusal and a server fault. Whoever
+// receives a non-nil Result.Delegated owns it; the middleware releases it.
+// Accept must be safe for concurrent use.
+type Acceptor interface {
+	Accept(token []byte) (negotiate.Result, error)
+}
+
+// Middleware authenticates requests with HTTP Negotiate. Build one with
+// [New] and put it in front of handlers with [Middleware.Wrap]. It holds no
+// per-request state, so one Middleware may wrap any number of handlers
+// serving concurrent requests.
+type Middleware struct {
+	acc Acceptor
+	cfg config
+}
+
+// New returns a Middleware that authenticates with acc. It rejects
+// configurations that cannot work: a nil acceptor, a nil option or function,
+// a status outside 400 to 599, a body and a handler set for the same
+// response, a token cap that is not positive.
+func New(acc Acceptor, opts ...Option) (*Middleware, error) {
+	if isNil(acc) {
+		return nil, errors.New("middleware: nil Acceptor")
+	}
+	cfg := defaultConfig()
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("middleware: option %d is nil", i)
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, fmt.Errorf("middleware: %w", err)
+		}
+	}
+	if cfg.unauthorized.bodySet && cfg.unauthorized.handler != nil {
+		return nil, errors.New("middleware: WithUnauthorizedBody and WithUnauthorizedHandler both set")
+	}
+	if cfg.forbidden.bodySet && cfg.forbidden.handler != nil {
+		return nil, errors.New("middleware: WithForbiddenBody and WithForbiddenHandler both set")
+	}
+	return &Middleware{acc: acc, cfg: cfg}, nil
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map,
+// function and the like, which would fail at the first request.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// Wrap returns a handler that authenticates each request and then, as the
+// package documentation's table says, calls next or answers itself. The
+// method value m.Wrap has the usual middleware shape,
+// func(http.Handler) http.Handler. Wrap panics if next is nil.
+func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	if next == nil {
+		panic("middleware: Wrap of a nil handler")
+	}
+	return &handler{m: m, next: next}
+}
+
+// handler is one wrapped handler. Like Middleware, it is never written to
+// after Wrap.
+type handler struct {
+	m    *Middleware
+	next http.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := h.m
+	start := time.Now()
+	var res negotiate.Result
+	tok, err := parseAuthorization(r.Header.Values("Authorization"), m.cfg.maxTokenSize)
+	if err == nil {
+		res, err = m.acc.Accept(tok)
+		if err == nil && res.Principal == "" {
+			err = ErrNoPrincipal // fail closed
+		}
+	}
+	elapsed := time.Since(start)
+	if err != nil {
+		// Nobody gets a failed request's credential.
+		m.release(r, res.Delegated)
+		m.refuse(w, r, h.next, err, res.Principal, elapsed)
+		return
+	}
+
+	if res.Delegated != nil {
+		// Deferred first, so it runs even if the hook or next panics.
+		defer m.release(r, res.Delegated)
+	}
+	ctx := &authContext{
+		Context: r.Context(),
+		auth: Auth{
+			Principal:   res.Principal,
+			LocalName:   res.LocalName,
+			OutputToken: res.OutputToken,
+			Mech:        res.Mech,
+			Flags:       res.Flags,
+			Expiry:      res.Expiry,
+			Delegated:   res.Delegated,
+		},
+	}
+	if len(res.OutputToken) > 0 {
+		// Set before next runs, so the header goes out with the first
+		// WriteHeader, Write, Flush or ResponseController call without
+		// wrapping w.
+		ctx.challenge[0] = negotiateHeader(res.OutputToken)
+		w.Header()["Www-Authenticate"] = ctx.challenge[:]
+	}
+	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
+		log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated",
+			slog.String("principal", res.Principal),
+			slog.String("mech", res.Mech),
+			slog.String("remote_addr", r.RemoteAddr))
+	}
+	m.report(Outcome{Principal: res.Principal, Duration: elapsed})
+	h.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// refuse handles a request that did not authenticate: a server fault, an
+// optional route, a request without credentials or a failed token.
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, err error, principal string, elapsed time.Duration) {
+	noCreds := err == ErrNoCredentials
+	switch {
+	case isServerFault(err):
+		m.logFailure(r, slog.LevelError, "negotiate: server fault", err, principal)
+		m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: http.StatusInternalServerError})
+		writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
+		return
+	case noCreds:
+		m.logFailure(r, slog.LevelDebug, "negotiate: no credentials", err, "")
+	case errors.Is(err, ErrNTLMOffered):
+		m.logFailure(r, slog.LevelInfo, "negotiate: NTLM offered", err, "")
+	default:
+		m.logFailure(r, slog.LevelInfo, "negotiate: authentication failed", err, principal)
+	}
+
+	if !m.cfg.required(r) {
+		m.report(Outcome{Reason: Reason(err), Duration: elapsed})
+		if !noCreds {
+			r = r.WithContext(NewContext(r.Context(), &Auth{Err: err}))
+		}
+		next.ServeHTTP(w, r)
+		return
+	}
+	resp, challenge := m.cfg.forbidden, m.cfg.forbidden.status == http.StatusUnauthorized
+	if noCreds {
+		resp, challenge = m.cfg.unauthorized, true
+	}
+	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: resp.status})
+	respond(w, r, resp, err, challenge)
+}
+
+// logFailure logs a request that did not authenticate. It never logs the
+// token: only the reason, the acceptor's error text, the principal the
+// acceptor named if any, and a hint for the operator.
+func (m *Middleware) logFailure(r *http.Request, level slog.Level, msg string, err error, principal string) {
+	ctx := r.Context()
+	log := m.cfg.logger
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 5)
+	attrs = append(attrs, slog.String("reason", Reason(err)), slog.String("error", err.Error()))
+	if principal != "" {
+		attrs = append(attrs, slog.String("principal", principal))
+	}
+	if h := hint(err); h != "" {
+		attrs = append(attrs, slog.String("hint", h))
+	}
+	attrs = append(attrs, slog.String("remote_addr", r.RemoteAddr))
+	log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// release releases a delegated credential, if any, and logs a failure to.
+func (m *Middleware) release(r *http.Request, c negotiate.Credential) {
+	if c == nil {
+		return
+	}
+	if err := c.Release(); err != nil {
+		m.cfg.logger.LogAttrs(r.Context(), slog.LevelWarn, "negotiate: releasing the delegated credential failed",
+			slog.String("error", err.Error()))
+	}
+}
+
+func (m *Middleware) report(o Outcome) {
+	if m.cfg.hook != nil {
+		m.cfg.hook(o)
+	}
+}

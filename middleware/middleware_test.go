@@ -1,0 +1,838 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/negotiate-go/negotiate"
+)
+
+var quiet = WithLogger(slog.New(slog.DiscardHandler))
+
+// nextHandler is the protected handler of the tests. It reports what it saw
+// in response headers and answers 200 "ok\n".
+var nextHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Next", "ran")
+	if p, ok := PrincipalFromContext(r.Context()); ok {
+		w.Header().Set("X-Principal", p)
+	}
+	if err, ok := FailureFromContext(r.Context()); ok {
+		w.Header().Set("X-Failure", Reason(err))
+	}
+	io.WriteString(w, "ok\n")
+})
+
+// customDenied is a custom failure handler that shows the reason it reads
+// from the context.
+func customDenied(status int, setOwnChallenge bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if setOwnChallenge {
+			w.Header().Set("WWW-Authenticate", `Basic realm="own"`)
+		}
+		err, _ := FailureFromContext(r.Context())
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "custom %s\n", Reason(err))
+	})
+}
+
+func TestSemantics(t *testing.T) {
+	optional := WithAuthRequired(func(*http.Request) bool { return false })
+	mutual := mutualHeader
+
+	tests := []struct {
+		name          string
+		opts          []Option
+		auth          []string // Authorization header values
+		wantStatus    int
+		wantBody      string
+		wantChallenge []string // WWW-Authenticate values; nil: none
+		wantPrincipal string   // seen by next
+		wantFailure   string   // Reason seen by next, or by a custom handler
+		wantCalls     int32    // acceptor calls
+		wantOutcome   Outcome  // Duration ignored
+	}{
+		// Not attempted, required.
+		{name: "no header", wantStatus: 401, wantBody: "Unauthorized\n", wantChallenge: []string{"Negotiate"},
+			wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "other scheme", auth: []string{"Basic YWxpY2U6cHc="}, wantStatus: 401, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "scheme prefix only", auth: []string{"NegotiateX " + b64("alice")}, wantStatus: 401, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "bare Negotiate", auth: []string{"Negotiate"}, wantStatus: 401, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "bare Negotiate with spaces", auth: []string{"  Negotiate \t "}, wantStatus: 401, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "empty value", auth: []string{""}, wantStatus: 401, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+
+		// Not attempted, optional.
+		{name: "optional no header", opts: []Option{optional}, wantStatus: 200, wantBody: "ok\n",
+			wantOutcome: Outcome{Reason: "no_credentials"}},
+		{name: "optional bare", opts: []Option{optional}, auth: []string{"negotiate"}, wantStatus: 200, wantBody: "ok\n",
+			wantOutcome: Outcome{Reason: "no_credentials"}},
+
+		// Success.
+		{name: "success mutual", auth: []string{neg("alice")}, wantStatus: 200, wantBody: "ok\n",
+			wantChallenge: []string{mutual}, wantPrincipal: alice, wantCalls: 1, wantOutcome: Outcome{Principal: alice}},
+		{name: "success no output token", auth: []string{neg("bob")}, wantStatus: 200, wantBody: "ok\n",
+			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
+		{name: "success optional", opts: []Option{optional}, auth: []string{neg("alice")}, wantStatus: 200, wantBody: "ok\n",
+			wantChallenge: []string{mutual}, wantPrincipal: alice, wantCalls: 1, wantOutcome: Outcome{Principal: alice}},
+		{name: "scheme lower case", auth: []string{"negotiate " + b64("bob")}, wantStatus: 200, wantBody: "ok\n",
+			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
+		{name: "scheme upper case", auth: []string{"NEGOTIATE " + b64("bob")}, wantStatus: 200, wantBody: "ok\n",
+			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
+		{name: "surrounding white space", auth: []string{" \tNegotiate  \t" + b64("bob") + " \t"}, wantStatus: 200, wantBody: "ok\n",
+			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
+		{name: "other scheme first", auth: []string{"Basic YWxpY2U6cHc=", "Negotiate", neg("bob")}, wantStatus: 401, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "first Negotiate counts (success)", auth: []string{"Basic YWxpY2U6cHc=", neg("bob"), neg("replay")}, wantStatus: 200, wantBody: "ok\n",
+			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
+		{name: "first Negotiate counts (failure)", auth: []string{neg("replay"), neg("bob")}, wantStatus: 403, wantBody: "Forbidden\n",
+			wantCalls: 1, wantOutcome: Outcome{Reason: "replay", Status: 403}},
+
+		// Failures found before the acceptor.
+		{name: "bad base64", auth: []string{"Negotiate !!!!"}, wantStatus: 403, wantBody: "Forbidden\n",
+			wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "missing padding", auth: []string{"Negotiate " + strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(marker+"bob1")), "=")},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "url-safe alphabet", auth: []string{"Negotiate " + base64.URLEncoding.EncodeToString([]byte(marker+"bob\xfb\xff"))},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "inner space", auth: []string{"Negotiate " + b64("bob")[:8] + " " + b64("bob")[8:]},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "inner CRLF", auth: []string{"Negotiate " + b64("bob")[:8] + "\r\n" + b64("bob")[8:]},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "trailing LF", auth: []string{neg("bob") + "\n"},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "non-zero padding bits", auth: []string{"Negotiate QR=="},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "two tokens", auth: []string{neg("bob") + " " + b64("bob")},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
+		{name: "over the cap", opts: []Option{WithMaxTokenSize(len(b64("bob")) - 1)}, auth: []string{neg("bob")},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "token_too_large", Status: 403}},
+		{name: "at the cap", opts: []Option{WithMaxTokenSize(len(b64("bob")))}, auth: []string{neg("bob")},
+			wantStatus: 200, wantBody: "ok\n", wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
+		{name: "over the default cap", auth: []string{"Negotiate " + strings.Repeat("A", DefaultMaxTokenSize+4)},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "token_too_large", Status: 403}},
+		{name: "NTLM", auth: []string{"Negotiate " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00\x01\x00\x00\x00\x07\x82\x08\xa2"))},
+			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "ntlm_offered", Status: 403}},
+
+		// Failures reported by the acceptor.
+		{name: "garbage", auth: []string{"Negotiate " + base64.StdEncoding.EncodeToString([]byte("garbage"))},
+			wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1, wantOutcome: Outcome{Reason: "defective_token", Status: 403}},
+		{name: "replay", auth: []string{neg("replay")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "replay", Status: 403}},
+		{name: "clock skew", auth: []string{neg("skew")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "clock_skew", Status: 403}},
+		{name: "expired", auth: []string{neg("expired")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "ticket_expired", Status: 403}},
+		{name: "wrong service", auth: []string{neg("wrongsvc")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "wrong_service", Status: 403}},
+		{name: "stale keytab", auth: []string{neg("kvno")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "stale_keytab", Status: 403}},
+		{name: "bad mech", auth: []string{neg("badmech")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "bad_mech", Status: 403}},
+		{name: "incomplete", auth: []string{neg("incomplete")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "incomplete", Status: 403}},
+		{name: "no principal fails closed", auth: []string{neg("noprincipal")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "no_principal", Status: 403}},
+
+		// Failures on an optional route.
+		{name: "optional replay", opts: []Option{optional}, auth: []string{neg("replay")}, wantStatus: 200, wantBody: "ok\n",
+			wantFailure: "replay", wantCalls: 1, wantOutcome: Outcome{Reason: "replay"}},
+		{name: "optional bad base64", opts: []Option{optional}, auth: []string{"Negotiate a b"}, wantStatus: 200, wantBody: "ok\n",
+			wantFailure: "bad_base64", wantOutcome: Outcome{Reason: "bad_base64"}},
+		{name: "optional no principal", opts: []Option{optional}, auth: []string{neg("noprincipal")}, wantStatus: 200, wantBody: "ok\n",
+			wantFailure: "no_principal", wantCalls: 1, wantOutcome: Outcome{Reason: "no_principal"}},
+		{name: "optional NTLM", opts: []Option{optional}, auth: []string{"Negotiate TlRMTVNTUAABAAAA"}, wantStatus: 200, wantBody: "ok\n",
+			wantFailure: "ntlm_offered", wantOutcome: Outcome{Reason: "ntlm_offered"}},
+
+		// Server faults.
+		{name: "server credentials", auth: []string{neg("servercred")}, wantStatus: 500, wantBody: "Internal Server Error\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "server_credentials", Status: 500}},
+		{name: "unknown acceptor error", auth: []string{neg("internal")}, wantStatus: 500, wantBody: "Internal Server Error\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "internal", Status: 500}},
+		{name: "server fault optional", opts: []Option{optional}, auth: []string{neg("servercred")}, wantStatus: 500,
+			wantBody: "Internal Server Error\n", wantCalls: 1, wantOutcome: Outcome{Reason: "server_credentials", Status: 500}},
+
+		// Options.
+		{name: "auth required by path", opts: []Option{WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" })},
+			wantStatus: 401, wantBody: "Unauthorized\n", wantChallenge: []string{"Negotiate"},
+			wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "unauthorized status", opts: []Option{WithUnauthorizedStatus(407)}, wantStatus: 407, wantBody: "Unauthorized\n",
+			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 407}},
+		{name: "unauthorized body", opts: []Option{WithUnauthorizedBody("log in with Kerberos")}, wantStatus: 401,
+			wantBody: "log in with Kerberos", wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "unauthorized handler", opts: []Option{WithUnauthorizedHandler(customDenied(401, false))}, wantStatus: 401,
+			wantBody: "custom no_credentials\n", wantChallenge: []string{"Negotiate"}, wantFailure: "no_credentials",
+			wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "unauthorized handler own challenge", opts: []Option{WithUnauthorizedHandler(customDenied(401, true))}, wantStatus: 401,
+			wantBody: "custom no_credentials\n", wantChallenge: []string{`Basic realm="own"`}, wantFailure: "no_credentials",
+			wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		{name: "forbidden status", opts: []Option{WithForbiddenStatus(400)}, auth: []string{neg("skew")}, wantStatus: 400,
+			wantBody: "Forbidden\n", wantCalls: 1, wantOutcome: Outcome{Reason: "clock_skew", Status: 400}},
+		{name: "forbidden status 401 challenges", opts: []Option{WithForbiddenStatus(401)}, auth: []string{neg("skew")}, wantStatus: 401,
+			wantBody: "Forbidden\n", wantChallenge: []string{"Negotiate"}, wantCalls: 1, wantOutcome: Outcome{Reason: "clock_skew", Status: 401}},
+		{name: "forbidden body", opts: []Option{WithForbiddenBody("no")}, auth: []string{neg("skew")}, wantStatus: 403,
+			wantBody: "no", wantCalls: 1, wantOutcome: Outcome{Reason: "clock_skew", Status: 403}},
+		{name: "forbidden handler", opts: []Option{WithForbiddenHandler(customDenied(403, false))}, auth: []string{neg("kvno")},
+			wantStatus: 403, wantBody: "custom stale_keytab\n", wantFailure: "stale_keytab", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "stale_keytab", Status: 403}},
+		{name: "forbidden handler status 401", opts: []Option{WithForbiddenStatus(401), WithForbiddenHandler(customDenied(401, false))},
+			auth: []string{neg("kvno")}, wantStatus: 401, wantBody: "custom stale_keytab\n", wantChallenge: []string{"Negotiate"},
+			wantFailure: "stale_keytab", wantCalls: 1, wantOutcome: Outcome{Reason: "stale_keytab", Status: 401}},
+		{name: "forbidden handler not for server faults", opts: []Option{WithForbiddenHandler(customDenied(403, false))},
+			auth: []string{neg("servercred")}, wantStatus: 500, wantBody: "Internal Server Error\n", wantCalls: 1,
+			wantOutcome: Outcome{Reason: "server_credentials", Status: 500}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acc := newFake()
+			var outcomes []Outcome
+			opts := append([]Option{quiet, WithOutcomeHook(func(o Outcome) { outcomes = append(outcomes, o) })}, tt.opts...)
+			mw, err := New(acc, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/private", nil)
+			for _, v := range tt.auth {
+				req.Header.Add("Authorization", v)
+			}
+			rec := httptest.NewRecorder()
+			mw.Wrap(nextHandler).ServeHTTP(rec, req)
+			res := rec.Result()
+
+			if res.StatusCode != tt.wantStatus {
+				t.Errorf("status = %d, want %d", res.StatusCode, tt.wantStatus)
+			}
+			if body := rec.Body.String(); body != tt.wantBody {
+				t.Errorf("body = %q, want %q", body, tt.wantBody)
+			}
+			if got := res.Header.Values("WWW-Authenticate"); !slices.Equal(got, tt.wantChallenge) {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, tt.wantChallenge)
+			}
+			wantNext := tt.wantStatus == 200
+			if ran := res.Header.Get("X-Next") == "ran"; ran != wantNext {
+				t.Errorf("next ran = %v, want %v", ran, wantNext)
+			}
+			if got := res.Header.Get("X-Principal"); got != tt.wantPrincipal {
+				t.Errorf("principal = %q, want %q", got, tt.wantPrincipal)
+			}
+			if got := res.Header.Get("X-Failure"); wantNext && got != tt.wantFailure {
+				t.Errorf("failure in context = %q, want %q", got, tt.wantFailure)
+			}
+			if !wantNext && !strings.HasPrefix(tt.wantBody, "custom ") {
+				if ct := res.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+					t.Errorf("Content-Type = %q", ct)
+				}
+				if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+					t.Errorf("X-Content-Type-Options = %q", got)
+				}
+			}
+			if got := acc.calls.Load(); got != tt.wantCalls {
+				t.Errorf("acceptor calls = %d, want %d", got, tt.wantCalls)
+			}
+			if len(outcomes) != 1 {
+				t.Fatalf("outcome hook called %d times, want 1", len(outcomes))
+			}
+			got := outcomes[0]
+			if got.Duration < 0 {
+				t.Errorf("outcome duration %v < 0", got.Duration)
+			}
+			got.Duration = 0
+			if got != tt.wantOutcome {
+				t.Errorf("outcome = %+v, want %+v", got, tt.wantOutcome)
+			}
+			if strings.Contains(rec.Body.String(), secretDetail) {
+				t.Errorf("body %q carries the acceptor's error text", rec.Body.String())
+			}
+		})
+	}
+}
+
+// TestCustomUnauthorizedHandlerWrites checks that the challenge is added
+// however the custom 401 handler first sends its header.
+func TestCustomUnauthorizedHandlerWrites(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"WriteHeader", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }},
+		{"Write only", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }},
+		{"nothing", func(w http.ResponseWriter, r *http.Request) {}},
+		{"Flusher", func(w http.ResponseWriter, r *http.Request) { w.(http.Flusher).Flush() }},
+		{"ResponseController", func(w http.ResponseWriter, r *http.Request) {
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				t.Error(err)
+			}
+		}},
+		{"informational first", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			w.Header().Set("WWW-Authenticate", "Negotiate, Basic")
+			w.WriteHeader(401)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mw, err := New(newFake(), quiet, WithUnauthorizedHandler(tt.handler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(mw.Wrap(nextHandler))
+			defer srv.Close()
+			res, err := srv.Client().Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			want := []string{"Negotiate"}
+			if tt.name == "informational first" {
+				want = []string{"Negotiate, Basic"}
+			}
+			if got := res.Header.Values("WWW-Authenticate"); !slices.Equal(got, want) {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestChallengeWriterUnwrap checks that the custom 401 handler's writer
+// leads back to the server's.
+func TestChallengeWriterUnwrap(t *testing.T) {
+	rec := httptest.NewRecorder()
+	var got http.ResponseWriter
+	mw, err := New(newFake(), quiet, WithUnauthorizedHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			t.Fatal("custom 401 writer has no Unwrap")
+		}
+		got = u.Unwrap()
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw.Wrap(nextHandler).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got != rec {
+		t.Errorf("Unwrap = %T %p, want the recorder %p", got, got, rec)
+	}
+}
+
+// TestMutualAuthHeader checks on a real server that the output token goes
+// out however the handler starts its response, and that the handler gets
+// the server's own writer.
+func TestMutualAuthHeader(t *testing.T) {
+	want := mutualHeader
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"WriteHeader", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) }},
+		{"Write only", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }},
+		{"Flusher", func(w http.ResponseWriter, r *http.Request) {
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "hello")
+		}},
+		{"ResponseController", func(w http.ResponseWriter, r *http.Request) {
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				t.Error(err)
+			}
+			io.WriteString(w, "hello")
+		}},
+		{"nothing", func(w http.ResponseWriter, r *http.Request) {}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mw, err := New(newFake(), quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var outer, inner http.ResponseWriter
+			h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				inner = w
+				tt.handler(w, r)
+			}))
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				outer = w
+				h.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			req, _ := http.NewRequest("GET", srv.URL, nil)
+			req.Header.Set("Authorization", neg("alice"))
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if got := res.Header.Values("WWW-Authenticate"); !slices.Equal(got, []string{want}) {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, want)
+			}
+			if inner != outer {
+				t.Errorf("next got writer %T, want the server's %T unwrapped", inner, outer)
+			}
+		})
+	}
+}
+
+// TestHijack checks that a handler behind the middleware can still take over
+// the connection through http.ResponseController.
+func TestHijack(t *testing.T) {
+	mw, err := New(newFake(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := PrincipalFromContext(r.Context())
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		body := "hijacked " + p
+		fmt.Fprintf(brw, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		brw.Flush()
+	})))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Authorization", neg("alice"))
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if string(b) != "hijacked "+alice {
+		t.Errorf("body = %q", b)
+	}
+}
+
+func TestDelegatedCredential(t *testing.T) {
+	optional := WithAuthRequired(func(*http.Request) bool { return false })
+
+	t.Run("released after next returns", func(t *testing.T) {
+		acc := newFake()
+		mw, err := New(acc, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen bool
+		h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a, ok := FromContext(r.Context())
+			if !ok || a.Delegated == nil {
+				t.Fatal("no delegated credential in the context")
+			}
+			if a.Delegated != negotiate.Credential(acc.cred) {
+				t.Error("context holds another credential")
+			}
+			if err := a.Delegated.Store("MEMORY:test"); err != nil {
+				t.Errorf("credential unusable in the handler: %v", err)
+			}
+			if n := acc.cred.released.Load(); n != 0 {
+				t.Errorf("released %d times before the handler returned", n)
+			}
+			if a.Flags&negotiate.FlagDelegate == 0 || a.Principal != carol || a.CCache != "" {
+				t.Errorf("Auth = %+v", a)
+			}
+			seen = true
+		}))
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Authorization", neg("deleg"))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if !seen {
+			t.Fatal("next did not run")
+		}
+		if n := acc.cred.released.Load(); n != 1 {
+			t.Errorf("released %d times, want 1", n)
+		}
+	})
+
+	t.Run("released when next panics", func(t *testing.T) {
+		acc := newFake()
+		mw, _ := New(acc, quiet)
+		h := mw.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Authorization", neg("deleg"))
+		func() {
+			defer func() { recover() }()
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}()
+		if n := acc.cred.released.Load(); n != 1 {
+			t.Errorf("released %d times, want 1", n)
+		}
+	})
+
+	failures := []struct {
+		kind   string
+		opts   []Option
+		status int
+	}{
+		{"deleg-replay", nil, 403},
+		{"deleg-replay", []Option{optional}, 200},
+		{"deleg-replay", []Option{WithForbiddenHandler(customDenied(403, false))}, 403},
+		{"deleg-fault", nil, 500},
+		{"deleg-noprincipal", nil, 403},
+		{"deleg-noprincipal", []Option{optional}, 200},
+	}
+	for _, tt := range failures {
+		t.Run(fmt.Sprintf("released on %s %d", tt.kind, tt.status), func(t *testing.T) {
+			acc := newFake()
+			mw, err := New(acc, append([]Option{quiet}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(w http.ResponseWriter, r *http.Request) {
+				if a, ok := FromContext(r.Context()); ok && a.Delegated != nil {
+					t.Error("a failed request's context holds a credential")
+				}
+				if n := acc.cred.released.Load(); n != 1 {
+					t.Errorf("released %d times before the handler ran, want 1", n)
+				}
+			}
+			mw.cfg.forbidden.handler = wrapCheck(mw.cfg.forbidden.handler, check)
+			h := mw.Wrap(http.HandlerFunc(check))
+			req := httptest.NewRequest("GET", "/", nil)
+			req.Header.Set("Authorization", neg(tt.kind))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Errorf("status = %d, want %d", rec.Code, tt.status)
+			}
+			if n := acc.cred.released.Load(); n != 1 {
+				t.Errorf("released %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// wrapCheck runs check before h, when h is set.
+func wrapCheck(h http.Handler, check http.HandlerFunc) http.Handler {
+	if h == nil {
+		return nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		check(w, r)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func TestLogging(t *testing.T) {
+	tests := []struct {
+		kind      string
+		auth      string
+		level     string
+		msg       string
+		reason    string
+		principal string
+		hint      string
+	}{
+		{"success", neg("alice"), "DEBUG", "negotiate: authenticated", "", alice, ""},
+		{"none", "", "DEBUG", "negotiate: no credentials", "no_credentials", "", ""},
+		{"replay", neg("replay"), "INFO", "negotiate: authentication failed", "replay", "mallory@EXAMPLE.TEST", "replayed token"},
+		{"skew", neg("skew"), "INFO", "negotiate: authentication failed", "clock_skew", "", "check NTP"},
+		{"kvno", neg("kvno"), "INFO", "negotiate: authentication failed", "stale_keytab", "", "keytab is stale"},
+		{"wrongsvc", neg("wrongsvc"), "INFO", "negotiate: authentication failed", "wrong_service", "", "check the SPN"},
+		{"expired", neg("expired"), "INFO", "negotiate: authentication failed", "ticket_expired", "", ""},
+		{"bad base64", neg("bob") + "\r\n", "INFO", "negotiate: authentication failed", "bad_base64", "", ""},
+		{"too large", "Negotiate " + strings.Repeat(b64("alice"), 4000), "INFO", "negotiate: authentication failed", "token_too_large", "", ""},
+		{"ntlm", "Negotiate " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00"+marker)), "INFO", "negotiate: NTLM offered", "ntlm_offered", "", "NTLM"},
+		{"server", neg("servercred"), "ERROR", "negotiate: server fault", "server_credentials", "", ""},
+		{"internal", neg("internal"), "ERROR", "negotiate: server fault", "internal", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			mw, err := New(newFake(), WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/", nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			mw.Wrap(nextHandler).ServeHTTP(httptest.NewRecorder(), req)
+			out := buf.String()
+			if n := strings.Count(out, "\n"); n != 1 {
+				t.Fatalf("%d log lines, want 1:\n%s", n, out)
+			}
+			for _, want := range []string{"level=" + tt.level, `msg="` + tt.msg + `"`, "remote_addr=192.0.2.1:1234"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("log lacks %s:\n%s", want, out)
+				}
+			}
+			if tt.reason != "" && !strings.Contains(out, "reason="+tt.reason) {
+				t.Errorf("log lacks reason=%s:\n%s", tt.reason, out)
+			}
+			if tt.principal != "" && !strings.Contains(out, "principal="+tt.principal) {
+				t.Errorf("log lacks principal=%s:\n%s", tt.principal, out)
+			}
+			if tt.hint != "" && !(strings.Contains(out, "hint=") && strings.Contains(out, tt.hint)) {
+				t.Errorf("log lacks hint %q:\n%s", tt.hint, out)
+			}
+			if tt.hint == "" && strings.Contains(out, "hint=") {
+				t.Errorf("log has an unexpected hint:\n%s", out)
+			}
+			if tt.level == "ERROR" && !strings.Contains(out, secretDetail) {
+				t.Errorf("server fault logged without its cause:\n%s", out)
+			}
+			// No token, raw or encoded, whole or in part.
+			_, param := splitCredentials(tt.auth)
+			param = strings.TrimSpace(param)
+			for _, leak := range []string{marker, param, prefix(param, 12)} {
+				if leak != "" && strings.Contains(out, leak) {
+					t.Errorf("log holds the token (%q):\n%s", leak, out)
+				}
+			}
+		})
+	}
+}
+
+func prefix(s string, n int) string { return s[:min(n, len(s))] }
+
+func TestNew(t *testing.T) {
+	var nilFake *fakeAcceptor
+	var nilHandler http.HandlerFunc
+	ok := http.NotFoundHandler()
+	tests := []struct {
+		name string
+		acc  Acceptor
+		opts []Option
+		ok   bool
+	}{
+		{"defaults", newFake(), nil, true},
+		{"all options", newFake(), []Option{
+			WithAuthRequired(func(*http.Request) bool { return true }),
+			WithUnauthorizedBody("u"), WithForbiddenHandler(ok),
+			WithUnauthorizedStatus(401), WithForbiddenStatus(599), WithMaxTokenSize(1),
+			WithLogger(slog.Default()), WithOutcomeHook(func(Outcome) {}),
+		}, true},
+		{"statuses at the bounds", newFake(), []Option{WithUnauthorizedStatus(400), WithForbiddenStatus(599)}, true},
+		{"empty bodies", newFake(), []Option{WithUnauthorizedBody(""), WithForbiddenBody("")}, true},
+		{"nil acceptor", nil, nil, false},
+		{"typed nil acceptor", nilFake, nil, false},
+		{"nil option", newFake(), []Option{nil}, false},
+		{"nil auth-required", newFake(), []Option{WithAuthRequired(nil)}, false},
+		{"nil unauthorized handler", newFake(), []Option{WithUnauthorizedHandler(nil)}, false},
+		{"typed nil unauthorized handler", newFake(), []Option{WithUnauthorizedHandler(nilHandler)}, false},
+		{"nil forbidden handler", newFake(), []Option{WithForbiddenHandler(nil)}, false},
+		{"nil logger", newFake(), []Option{WithLogger(nil)}, false},
+		{"nil hook", newFake(), []Option{WithOutcomeHook(nil)}, false},
+		{"unauthorized status 399", newFake(), []Option{WithUnauthorizedStatus(399)}, false},
+		{"unauthorized status 600", newFake(), []Option{WithUnauthorizedStatus(600)}, false},
+		{"unauthorized status 200", newFake(), []Option{WithUnauthorizedStatus(200)}, false},
+		{"forbidden status 302", newFake(), []Option{WithForbiddenStatus(302)}, false},
+		{"forbidden status 0", newFake(), []Option{WithForbiddenStatus(0)}, false},
+		{"unauthorized body and handler", newFake(), []Option{WithUnauthorizedBody("x"), WithUnauthorizedHandler(ok)}, false},
+		{"unauthorized handler and body", newFake(), []Option{WithUnauthorizedHandler(ok), WithUnauthorizedBody("x")}, false},
+		{"forbidden body and handler", newFake(), []Option{WithForbiddenBody("x"), WithForbiddenHandler(ok)}, false},
+		{"max token size 0", newFake(), []Option{WithMaxTokenSize(0)}, false},
+		{"max token size -1", newFake(), []Option{WithMaxTokenSize(-1)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mw, err := New(tt.acc, tt.opts...)
+			if tt.ok != (err == nil) {
+				t.Fatalf("New: err = %v, want ok = %v", err, tt.ok)
+			}
+			if tt.ok && mw == nil {
+				t.Fatal("New returned a nil Middleware and no error")
+			}
+			if !tt.ok && mw != nil {
+				t.Fatal("New returned a Middleware with its error")
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "middleware: ") {
+				t.Errorf("error %q lacks the package prefix", err)
+			}
+		})
+	}
+}
+
+func TestWrapNil(t *testing.T) {
+	mw, _ := New(newFake())
+	defer func() {
+		if recover() == nil {
+			t.Error("Wrap(nil) did not panic")
+		}
+	}()
+	mw.Wrap(nil)
+}
+
+func TestReason(t *testing.T) {
+	tests := []struct {
+		err    error
+		reason string
+		is     error // a negotiate sentinel err must match, if any
+	}{
+		{nil, "", nil},
+		{ErrNoCredentials, "no_credentials", nil},
+		{ErrTokenTooLarge, "token_too_large", negotiate.ErrDefectiveToken},
+		{ErrBadBase64, "bad_base64", negotiate.ErrDefectiveToken},
+		{ErrNTLMOffered, "ntlm_offered", negotiate.ErrBadMech},
+		{ErrNoPrincipal, "no_principal", negotiate.ErrIncomplete},
+		{fmt.Errorf("wrapped: %w", ErrBadBase64), "bad_base64", negotiate.ErrDefectiveToken},
+		{gssErr(negotiate.ErrReplay), "replay", negotiate.ErrReplay},
+		{gssErr(negotiate.ErrServerCredentials), "server_credentials", negotiate.ErrServerCredentials},
+		{errors.New("other"), "internal", nil},
+	}
+	for _, tt := range tests {
+		if got := Reason(tt.err); got != tt.reason {
+			t.Errorf("Reason(%v) = %q, want %q", tt.err, got, tt.reason)
+		}
+		if tt.is != nil && !errors.Is(tt.err, tt.is) {
+			t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.is)
+		}
+	}
+	for _, err := range []error{ErrNoCredentials, ErrTokenTooLarge, ErrBadBase64, ErrNTLMOffered, ErrNoPrincipal} {
+		if isServerFault(err) {
+			t.Errorf("isServerFault(%v) = true", err)
+		}
+	}
+	if !isServerFault(gssErr(negotiate.ErrInternal)) {
+		t.Error("isServerFault(ErrInternal) = false")
+	}
+}
+
+func TestContextAccessors(t *testing.T) {
+	ctx := t.Context()
+	if _, ok := FromContext(ctx); ok {
+		t.Error("FromContext on an empty context reports ok")
+	}
+	if _, ok := PrincipalFromContext(ctx); ok {
+		t.Error("PrincipalFromContext on an empty context reports ok")
+	}
+	if _, ok := FailureFromContext(ctx); ok {
+		t.Error("FailureFromContext on an empty context reports ok")
+	}
+	if _, ok := FromContext(NewContext(ctx, nil)); ok {
+		t.Error("FromContext of a nil *Auth reports ok")
+	}
+
+	good := NewContext(ctx, &Auth{Principal: alice})
+	if p, ok := PrincipalFromContext(good); !ok || p != alice {
+		t.Errorf("PrincipalFromContext = %q, %v", p, ok)
+	}
+	if _, ok := FailureFromContext(good); ok {
+		t.Error("FailureFromContext of a success reports ok")
+	}
+
+	// A failure never yields a principal, even if one were set.
+	bad := NewContext(ctx, &Auth{Principal: alice, Err: ErrBadBase64})
+	if _, ok := PrincipalFromContext(bad); ok {
+		t.Error("PrincipalFromContext of a failure reports ok")
+	}
+	if err, ok := FailureFromContext(bad); !ok || err != ErrBadBase64 {
+		t.Errorf("FailureFromContext = %v, %v", err, ok)
+	}
+	if _, ok := PrincipalFromContext(NewContext(ctx, &Auth{})); ok {
+		t.Error("PrincipalFromContext of an empty principal reports ok")
+	}
+}
+
+// TestConcurrent runs one Middleware from many goroutines; run it with -race.
+func TestConcurrent(t *testing.T) {
+	var mu sync.Mutex
+	counts := map[string]int{}
+	mw, err := New(newFake(), quiet,
+		WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" }),
+		WithOutcomeHook(func(o Outcome) {
+			mu.Lock()
+			counts[o.Reason]++
+			mu.Unlock()
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw.Wrap(nextHandler)
+	kinds := []string{"alice", "bob", "replay", "skew", "noprincipal", "deleg"}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				kind := kinds[(g+i)%len(kinds)]
+				path := "/private"
+				if i%2 == 0 {
+					path = "/public"
+				}
+				req := httptest.NewRequest("GET", path, nil)
+				req.Header.Set("Authorization", neg(kind))
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				p := rec.Header().Get("X-Principal")
+				switch kind {
+				case "alice", "bob", "deleg":
+					if p == "" || rec.Code != 200 {
+						t.Errorf("%s: status %d principal %q", kind, rec.Code, p)
+					}
+				default:
+					if p != "" {
+						t.Errorf("%s: principal %q", kind, p)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if total != 800 {
+		t.Errorf("hook called %d times, want 800", total)
+	}
+}
+
+// TestPassedContext checks the context a request that authenticated gets:
+// it keeps the values and the cancellation of the request's own context, and
+// contexts derived from it still carry the Auth.
+func TestPassedContext(t *testing.T) {
+	type outerKey struct{}
+	mw, err := New(newFake(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, cancel := context.WithCancel(context.WithValue(t.Context(), outerKey{}, "outer"))
+	var ran bool
+	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ran = true
+		ctx := r.Context()
+		if ctx.Value(outerKey{}) != "outer" {
+			t.Error("the request's own context value is lost")
+		}
+		child, stop := context.WithTimeout(ctx, time.Hour)
+		defer stop()
+		if p, ok := PrincipalFromContext(child); !ok || p != alice {
+			t.Errorf("derived context: principal %q, %v", p, ok)
+		}
+		if a, ok := FromContext(child); !ok || a.LocalName != "alice" || a.Mech != negotiate.MechKerberos || !bytes.Equal(a.OutputToken, apRep) {
+			t.Errorf("derived context: Auth %+v, %v", a, ok)
+		}
+		cancel()
+		select {
+		case <-child.Done():
+		case <-time.After(5 * time.Second):
+			t.Error("cancelling the request's context did not reach a derived one")
+		}
+		if !errors.Is(child.Err(), context.Canceled) {
+			t.Errorf("derived context error %v", child.Err())
+		}
+	}))
+	req := httptest.NewRequestWithContext(parent, "GET", "/", nil)
+	req.Header.Set("Authorization", neg("alice"))
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if !ran {
+		t.Fatal("next did not run")
+	}
+}
