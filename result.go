@@ -66,6 +66,10 @@ const (
 	FlagConf     Flags = 1 << 4 // GSS_C_CONF_FLAG
 	FlagInteg    Flags = 1 << 5 // GSS_C_INTEG_FLAG
 	FlagAnon     Flags = 1 << 6 // GSS_C_ANON_FLAG
+
+	// FlagDelegPolicy (GSS_C_DELEG_POLICY_FLAG), asked for by a client,
+	// delegates only to a service the KDC marks ok-as-delegate.
+	FlagDelegPolicy Flags = 1 << 15
 )
 
 // Mechanism OIDs, in dotted form as [Result.Mech] reports them.

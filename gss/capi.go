@@ -1,10 +1,9 @@
 package gss
 
-// This file is the whole C surface of the acceptor: thin Go wrappers around
-// the GSS-API calls that go-gssapi-c does not let us make the way an HTTP
-// acceptor needs (it hides the minor status code that tells a replay from any
-// other failure, and its credential handles cannot be shared with our own
-// calls). Everything above this file is plain Go.
+// This file is the whole C surface of the package: thin Go wrappers around
+// the GSS-API calls, the way an HTTP acceptor and its client need them (the
+// minor status kept, handles shared between calls). Everything above this
+// file is plain Go.
 //
 // Memory rules, following go-gssapi-c's CONTRIBUTING.md:
 //   - every buffer or handle the library allocates has an owner comment and
@@ -61,6 +60,33 @@ static OM_uint32 acquire_acceptor(OM_uint32 *minor, gss_name_t name, store_t *s,
 		GSS_C_ACCEPT, &s->set, out, NULL, NULL);
 }
 
+// Initiator credentials: Kerberos only, because the SPNEGO framing around
+// the Kerberos token is this package's own (see spnego.go).
+static OM_uint32 acquire_initiator(OM_uint32 *minor, gss_OID mech, store_t *s, gss_cred_id_t *out) {
+	gss_OID_set_desc mechs = { 1, mech };
+	return gss_acquire_cred_from(minor, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+		mech ? &mechs : GSS_C_NO_OID_SET, GSS_C_INITIATE, &s->set, out, NULL, NULL);
+}
+
+static gss_OID mech_krb5(void) { return (gss_OID)gss_mech_krb5; }
+
+static gss_OID_desc spnego_oid = { 6, "\x2b\x06\x01\x05\x05\x02" };
+static gss_OID mech_spnego(void) { return &spnego_oid; }
+
+static OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
+		gss_name_t target, gss_OID mech, OM_uint32 req_flags, void *in, size_t len,
+		gss_buffer_t out, OM_uint32 *ret_flags) {
+	gss_buffer_desc input = { len, in };
+	return gss_init_sec_context(minor, cred, ctx, target, mech, req_flags, 0,
+		GSS_C_NO_CHANNEL_BINDINGS, len ? &input : GSS_C_NO_BUFFER, NULL, out, ret_flags, NULL);
+}
+
+static OM_uint32 verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, void *msg, size_t msglen,
+		void *mic, size_t miclen) {
+	gss_buffer_desc m = { msglen, msg }, t = { miclen, mic };
+	return gss_verify_mic(minor, ctx, &m, &t, NULL);
+}
+
 static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, store_t *s) {
 	return gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID,
 		1, 0, &s->set, NULL, NULL);
@@ -79,6 +105,7 @@ import (
 type (
 	credID = C.gss_cred_id_t
 	nameID = C.gss_name_t
+	ctxID  = C.gss_ctx_id_t
 )
 
 // status is the raw outcome of one GSS-API call.
@@ -314,4 +341,79 @@ func acceptToken(cred credID, token []byte) (a accepted, err error) {
 		a.mech = oidString(unsafe.Slice((*byte)(mech.elements), mech.length))
 	}
 	return a, nil
+}
+
+// acquireInitiator acquires initiator credentials from ccache ("" for the
+// library's default cache): for the Kerberos mechanism alone, or for every
+// mechanism when allMechs is set. The caller owns the credential.
+func acquireInitiator(ccache string, allMechs bool) (credID, error) {
+	var kv []string
+	if ccache != "" {
+		kv = append(kv, "ccache", ccache)
+	}
+	store := credStore(kv...)
+	defer C.free_store(store)
+	mech := C.mech_krb5()
+	if allMechs {
+		mech = nil
+	}
+	var st status
+	var cred credID
+	st.major = C.acquire_initiator(&st.minor, mech, store, &cred)
+	if st.failed() {
+		return nil, st.err("gss_acquire_cred_from")
+	}
+	return cred, nil
+}
+
+// initStep runs one gss_init_sec_context step on *ctx (nil to start a
+// context, which the caller then owns and deletes with deleteContext). The
+// mechanism is Kerberos, or the library's SPNEGO when librarySPNEGO is set.
+func initStep(cred credID, ctx *ctxID, target nameID, librarySPNEGO bool, flags uint32, input []byte) (out []byte, complete bool, err error) {
+	mech := C.mech_krb5()
+	if librarySPNEGO {
+		mech = C.mech_spnego()
+	}
+	var in unsafe.Pointer
+	if len(input) > 0 {
+		in = unsafe.Pointer(&input[0])
+	}
+	c := *ctx // a local: *ctx may sit in a Go struct that holds Go pointers
+	var st status
+	var buf C.gss_buffer_desc // owned by us: released below
+	st.major = C.init_token(&st.minor, cred, &c, target, mech, C.OM_uint32(flags),
+		in, C.size_t(len(input)), &buf, nil)
+	*ctx = c
+	if buf.length > 0 {
+		out = C.GoBytes(buf.value, C.int(buf.length))
+	}
+	var minor C.OM_uint32
+	C.gss_release_buffer(&minor, &buf)
+	if st.failed() {
+		return nil, false, st.err("gss_init_sec_context")
+	}
+	return out, st.major&C.GSS_S_CONTINUE_NEEDED == 0, nil
+}
+
+// deleteContext deletes *ctx and clears it.
+func deleteContext(ctx *ctxID) {
+	if c := *ctx; c != nil {
+		var minor C.OM_uint32
+		C.gss_delete_sec_context(&minor, &c, nil)
+		*ctx = nil
+	}
+}
+
+// verifyMIC checks that mic is ctx's integrity token over msg.
+func verifyMIC(ctx ctxID, msg, mic []byte) error {
+	if len(msg) == 0 || len(mic) == 0 {
+		return newError("gss_verify_mic", uint32(C.GSS_S_DEFECTIVE_TOKEN), 0, "empty message or token")
+	}
+	var st status
+	st.major = C.verify_mic(&st.minor, ctx, unsafe.Pointer(&msg[0]), C.size_t(len(msg)),
+		unsafe.Pointer(&mic[0]), C.size_t(len(mic)))
+	if st.failed() {
+		return st.err("gss_verify_mic")
+	}
+	return nil
 }

@@ -13,8 +13,8 @@ import (
 // use; Release is nil-safe and idempotent, and there is no finalizer: the
 // owner releases it.
 type Credential struct {
-	mu sync.Mutex
-	id credID // owned: released by Release
+	mu sync.RWMutex // held for reading while the handle is in use, for writing by Release
+	id credID       // owned: released by Release
 }
 
 var errReleased = fmt.Errorf("gss: credential already released: %w", negotiate.ErrInternal)
@@ -26,15 +26,22 @@ func (c *Credential) Store(ccache string) error {
 	if ccache == "" {
 		return errors.New("gss: empty ccache name")
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.id == nil {
-		return errReleased
-	}
-	if err := storeCred(c.id, ccache); err != nil {
+	err := c.use(func(id credID) error { return storeCred(id, ccache) })
+	if err != nil {
 		return fmt.Errorf("gss: store delegated credential into %s: %w", ccache, err)
 	}
 	return nil
+}
+
+// use runs f with the credential's handle, which a concurrent Release waits
+// for.
+func (c *Credential) use(f func(credID) error) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.id == nil {
+		return errReleased
+	}
+	return f(c.id)
 }
 
 // Release frees the credential. It is safe on a nil *Credential and when
@@ -46,6 +53,5 @@ func (c *Credential) Release() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	releaseCred(&c.id)
-	c.id = nil
 	return nil
 }

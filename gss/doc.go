@@ -35,9 +35,19 @@
 //
 // # Client side
 //
-// [Initiator] makes tokens from a named credential cache, SPNEGO by default,
-// through go-gssapi-c, and [ClientContext.Finish] verifies the server's
-// mutual-authentication reply.
+// [Initiator] makes tokens from a named credential cache or from a delegated
+// credential held in memory, SPNEGO by default, and [ClientContext.Finish]
+// verifies the server's mutual-authentication reply. Its SPNEGO framing is
+// this package's own too: MIT's SPNEGO cannot use a delegated credential
+// and silently falls back to the process's default ccache, that is to
+// another identity (see [Initiator]).
+//
+// # Why not go-gssapi-c
+//
+// go-gssapi-c wraps the same calls, but it hides the minor status code that
+// tells a replay from garbage, its handles cannot be shared with other
+// calls, and it hands out typed-nil interfaces for an absent delegated
+// credential or initiator name. The C surface here is one file, capi.go.
 //
 // # References
 //

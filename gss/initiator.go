@@ -5,36 +5,32 @@ import (
 	"fmt"
 	"strings"
 
-	gssapi "github.com/golang-auth/go-gssapi/v3"
-
-	gssapic "github.com/golang-auth/go-gssapi-c"
-
 	"github.com/negotiate-go/negotiate"
 )
 
-// The client side goes through go-gssapi-c: it needs nothing that library
-// hides, and it is not on the server's hot path.
-var provider = mustProvider()
-
-func mustProvider() gssapi.Provider {
-	p, err := gssapi.NewProvider(gssapic.LIBID)
-	if err != nil {
-		panic("gss: go-gssapi-c provider: " + err.Error())
-	}
-	return p
-}
-
 // Initiator makes client-side Negotiate tokens with a user's Kerberos
-// credentials, read from a credential cache named explicitly, so that a
-// server can act for several users at once without touching KRB5CCNAME.
+// credentials: from a credential cache named explicitly, or from a
+// credential a client delegated to this server. Either way the process
+// environment (KRB5CCNAME) is never read or changed, so a server can act
+// for many users at once. It is safe for concurrent use.
+//
+// The SPNEGO framing (RFC 4178) around the Kerberos token is this
+// package's own. MIT's SPNEGO mechanism cannot use a delegated credential:
+// the credential holds only a Kerberos element, so the mechanism glue hands
+// SPNEGO no credential and SPNEGO falls back to the process's default
+// ccache. Measured here, a token made that way from alice's delegated
+// credential authenticated as whoever KRB5CCNAME named. Framing the Kerberos
+// token ourselves uses exactly the credential given.
 type Initiator struct {
-	cred gssapi.Credential // owned: released by Close
-	mech gssapi.GssMech
+	cred  *Credential
+	owned bool // cred was acquired here, so Close releases it
+	raw   bool
 }
 
 type initConfig struct {
-	ccache string
-	mech   gssapi.GssMech
+	ccache    string
+	delegated *Credential
+	raw       bool
 }
 
 // InitiatorOption configures NewInitiator.
@@ -42,7 +38,7 @@ type InitiatorOption func(*initConfig) error
 
 // WithCCache reads the user's credentials from the credential cache named
 // ccache: "FILE:/path", "MEMORY:name" or a path. Default: the library's
-// default cache (KRB5CCNAME).
+// default cache (KRB5CCNAME, else krb5.conf's default_ccache_name).
 func WithCCache(ccache string) InitiatorOption {
 	return func(c *initConfig) error {
 		if ccache == "" {
@@ -53,115 +49,142 @@ func WithCCache(ccache string) InitiatorOption {
 	}
 }
 
-// WithRawKerberos makes the initiator send raw Kerberos (RFC 4121) tokens
-// instead of SPNEGO (RFC 4178). RFC 4559 specifies SPNEGO; some old clients
-// send raw Kerberos, and servers must accept both. Default: SPNEGO.
-func WithRawKerberos() InitiatorOption {
+// WithCredential makes tokens with a credential a client delegated to this
+// server (negotiate.Result.Delegated), so a handler can call another service
+// as the user without writing a ccache. The Initiator borrows it: the
+// credential's owner keeps releasing it, after which Start fails.
+func WithCredential(cred negotiate.Credential) InitiatorOption {
 	return func(c *initConfig) error {
-		c.mech = gssapi.GSS_MECH_KRB5
+		gc, ok := cred.(*Credential)
+		if !ok || gc == nil {
+			return fmt.Errorf("gss: WithCredential needs a *gss.Credential, got %T", cred)
+		}
+		c.delegated = gc
 		return nil
 	}
 }
 
-// NewInitiator acquires initiator credentials from the configured cache.
-// It fails if the cache holds no usable ticket-granting ticket.
+// WithRawKerberos makes the initiator send raw Kerberos (RFC 4121) tokens
+// instead of SPNEGO ones. RFC 4559 specifies SPNEGO; some old clients send
+// raw Kerberos, and servers accept both. Default: SPNEGO.
+func WithRawKerberos() InitiatorOption {
+	return func(c *initConfig) error {
+		c.raw = true
+		return nil
+	}
+}
+
+// NewInitiator acquires initiator credentials. It fails if the cache holds
+// no usable ticket-granting ticket.
 func NewInitiator(opts ...InitiatorOption) (*Initiator, error) {
-	c := initConfig{mech: gssapi.GSS_MECH_SPNEGO}
+	var c initConfig
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
 		}
 	}
-	var store []gssapi.CredStoreOption
-	where := "the default ccache"
-	if c.ccache != "" {
-		store = append(store, gssapi.WithCredStoreCCache(c.ccache))
-		where = c.ccache
+	if c.delegated != nil {
+		if c.ccache != "" {
+			return nil, errors.New("gss: WithCCache and WithCredential both set")
+		}
+		return &Initiator{cred: c.delegated, raw: c.raw}, nil
 	}
-	ext, ok := provider.(gssapi.ProviderExtCredStore)
-	if !ok {
-		return nil, fmt.Errorf("gss: this GSS-API library has no credential-store extension: %w", negotiate.ErrServerCredentials)
-	}
-	// No mechanism list: the credential gets an element for every mechanism,
-	// SPNEGO included. A credential with only a krb5 element would make
-	// MIT's SPNEGO fall back to the default ccache.
-	cred, err := ext.AcquireCredentialFrom(nil, nil, gssapi.CredUsageInitiateOnly, nil, store...)
+	id, err := acquireInitiator(c.ccache, false)
 	if err != nil {
+		where := c.ccache
+		if where == "" {
+			where = "the default ccache"
+		}
 		return nil, fmt.Errorf("gss: initiator credentials from %s: %w", where, err)
 	}
-	return &Initiator{cred: cred, mech: c.mech}, nil
+	return &Initiator{cred: &Credential{id: id}, owned: true, raw: c.raw}, nil
 }
 
-// Close releases the initiator's credentials. It is nil-safe and idempotent.
+// Close releases the credentials the Initiator acquired (not a borrowed
+// one). It is nil-safe and idempotent.
 func (i *Initiator) Close() error {
-	if i == nil || i.cred == nil {
+	if i == nil || !i.owned {
 		return nil
 	}
-	err := i.cred.Release()
-	i.cred = nil
-	return err
+	return i.cred.Release()
 }
 
 // ClientContext is one client-side security context, waiting for the
-// server's mutual-authentication token.
+// server's mutual-authentication token. It is for one goroutine.
 type ClientContext struct {
-	ctx gssapi.SecContext // owned: deleted by Close
+	ctx       ctxID  // owned: deleted by Close
+	target    nameID // owned: released by Close
+	spnego    bool
+	mechTypes []byte // the DER MechTypeList we offered, which a mechListMIC covers
 }
 
 // Start begins a context with target, a host-based service name such as
-// "HTTP@www.example.com" (or a principal "HTTP/www.example.com@REALM"), and
-// returns the first token to send. Mutual authentication is always
-// requested; flags may add negotiate.FlagDelegate.
+// "HTTP@www.example.com" (or a principal, "HTTP/www.example.com@REALM"),
+// and returns the first token to send. Mutual authentication is always
+// requested; flags may add negotiate.FlagDelegate and
+// negotiate.FlagDelegPolicy.
 func (i *Initiator) Start(target string, flags negotiate.Flags) (*ClientContext, []byte, error) {
-	nameType := gssapi.GSS_NT_HOSTBASED_SERVICE
+	kind := hostbasedName
 	if strings.Contains(target, "/") {
-		nameType = gssapi.GSS_KRB5_NT_PRINCIPAL_NAME
+		kind = principalName
 	}
-	name, err := provider.ImportName(target, nameType)
+	name, err := importName(target, kind)
 	if err != nil {
 		return nil, nil, fmt.Errorf("gss: target %q: %w", target, err)
 	}
-	defer name.Release()
-
-	ctx, err := provider.InitSecContext(name,
-		gssapi.WithInitiatorCredential(i.cred),
-		gssapi.WithInitiatorMech(i.mech),
-		gssapi.WithInitiatorFlags(gssapi.ContextFlag(flags|negotiate.FlagMutual)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("gss: start context with %s: %w", target, err)
+	c := &ClientContext{target: name, spnego: !i.raw}
+	var token []byte
+	err = i.cred.use(func(cred credID) (err error) {
+		token, _, err = initStep(cred, &c.ctx, name, false, uint32(flags|negotiate.FlagMutual), nil)
+		return err
+	})
+	if err == nil && c.spnego {
+		token, c.mechTypes, err = negTokenInitFor(token)
 	}
-	token, _, err := ctx.Continue(nil)
 	if err != nil {
-		ctx.Delete()
-		return nil, nil, fmt.Errorf("gss: initiate context with %s: %w", target, err)
+		c.Close()
+		return nil, nil, fmt.Errorf("gss: start a context with %s: %w", target, err)
 	}
-	return &ClientContext{ctx: ctx}, token, nil
+	return c, token, nil
 }
 
 // Finish processes the server's reply token and fails unless it completes
 // the context, that is unless the server proved it holds the service key.
 func (c *ClientContext) Finish(serverToken []byte) error {
+	if c.ctx == nil {
+		return errors.New("gss: context closed")
+	}
 	if len(serverToken) == 0 {
 		return errors.New("gss: the server sent no mutual-authentication token")
 	}
-	if !c.ctx.ContinueNeeded() {
-		return errors.New("gss: context already complete")
+	krbToken, mic := serverToken, []byte(nil)
+	if c.spnego {
+		var err error
+		if krbToken, mic, err = parseAcceptCompleted(serverToken); err != nil {
+			return fmt.Errorf("gss: the server's SPNEGO reply: %w", err)
+		}
 	}
-	if _, _, err := c.ctx.Continue(serverToken); err != nil {
+	_, complete, err := initStep(nil, &c.ctx, c.target, false, 0, krbToken)
+	if err != nil {
 		return fmt.Errorf("gss: verify the server's token: %w", err)
 	}
-	if c.ctx.ContinueNeeded() {
+	if !complete {
 		return errors.New("gss: the server's token did not complete the context")
+	}
+	if mic != nil {
+		if err := verifyMIC(c.ctx, c.mechTypes, mic); err != nil {
+			return fmt.Errorf("gss: the server's mechListMIC: %w", err)
+		}
 	}
 	return nil
 }
 
 // Close deletes the context. It is nil-safe and idempotent.
 func (c *ClientContext) Close() error {
-	if c == nil || c.ctx == nil {
+	if c == nil {
 		return nil
 	}
-	_, err := c.ctx.Delete()
-	c.ctx = nil
-	return err
+	deleteContext(&c.ctx)
+	releaseName(&c.target)
+	return nil
 }

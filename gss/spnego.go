@@ -2,6 +2,8 @@ package gss
 
 import (
 	"encoding/asn1"
+	"errors"
+	"fmt"
 )
 
 // SPNEGO framing (RFC 4178) for the one case that carries almost every HTTP
@@ -42,6 +44,15 @@ type negTokenResp struct {
 	NegState      asn1.Enumerated       `asn1:"explicit,tag:0"`
 	SupportedMech asn1.ObjectIdentifier `asn1:"explicit,tag:1"`
 	ResponseToken []byte                `asn1:"explicit,optional,tag:2"`
+}
+
+// negTokenRespIn is a NegTokenResp as a client receives it: every field is
+// optional, and an absent negState reads as -1.
+type negTokenRespIn struct {
+	NegState      asn1.Enumerated       `asn1:"explicit,optional,default:-1,tag:0"`
+	SupportedMech asn1.ObjectIdentifier `asn1:"explicit,optional,tag:1"`
+	ResponseToken []byte                `asn1:"explicit,optional,tag:2"`
+	MechListMIC   []byte                `asn1:"explicit,optional,tag:3"`
 }
 
 const negStateAcceptCompleted asn1.Enumerated = 0
@@ -90,4 +101,55 @@ func acceptCompleted(mech asn1.ObjectIdentifier, responseToken []byte) ([]byte, 
 		SupportedMech: mech,
 		ResponseToken: responseToken,
 	}, "explicit,tag:1")
+}
+
+// negTokenInitFor frames a Kerberos token as an optimistic SPNEGO
+// NegTokenInit that offers Kerberos alone. It also returns the DER
+// MechTypeList, which a server's mechListMIC covers.
+func negTokenInitFor(krbToken []byte) (token, mechTypes []byte, err error) {
+	init := negTokenInit{MechTypes: []asn1.ObjectIdentifier{oidKerberosAsn1}, MechToken: krbToken}
+	if mechTypes, err = asn1.Marshal(init.MechTypes); err != nil {
+		return nil, nil, err
+	}
+	token, err = marshalNegTokenInit(init)
+	return token, mechTypes, err
+}
+
+// marshalNegTokenInit frames init as an InitialContextToken (RFC 2743
+// section 3.1) of the SPNEGO mechanism.
+func marshalNegTokenInit(init negTokenInit) ([]byte, error) {
+	inner, err := asn1.MarshalWithParams(init, "explicit,tag:0")
+	if err != nil {
+		return nil, err
+	}
+	oid, err := asn1.Marshal(oidSPNEGOAsn1)
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(asn1.RawValue{
+		Class: asn1.ClassApplication, Tag: 0, IsCompound: true,
+		Bytes: append(oid, inner...),
+	})
+}
+
+// parseAcceptCompleted reads the server's NegTokenResp to an optimistic
+// NegTokenInit that offered Kerberos alone: it must say accept-completed,
+// name Kerberos, and carry the Kerberos reply. mic is the server's
+// mechListMIC, nil if it sent none.
+func parseAcceptCompleted(token []byte) (krbToken, mic []byte, err error) {
+	var resp negTokenRespIn
+	rest, err := asn1.UnmarshalWithParams(token, &resp, "explicit,tag:1")
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("not a NegTokenResp: %w", err)
+	case len(rest) != 0:
+		return nil, nil, errors.New("trailing bytes after the NegTokenResp")
+	case resp.NegState != negStateAcceptCompleted:
+		return nil, nil, fmt.Errorf("negotiation state %d, want accept-completed", resp.NegState)
+	case resp.SupportedMech != nil && !resp.SupportedMech.Equal(oidKerberosAsn1):
+		return nil, nil, fmt.Errorf("the server chose mechanism %v, not the Kerberos we offered", resp.SupportedMech)
+	case len(resp.ResponseToken) == 0:
+		return nil, nil, errors.New("no Kerberos reply in the NegTokenResp")
+	}
+	return resp.ResponseToken, resp.MechListMIC, nil
 }

@@ -13,15 +13,7 @@ var oidNTLMAsn1 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 2, 10}
 // spnegoInit frames a NegTokenInit as an InitialContextToken.
 func spnegoInit(t testing.TB, init negTokenInit) []byte {
 	t.Helper()
-	inner, err := asn1.MarshalWithParams(init, "explicit,tag:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	oid, err := asn1.Marshal(oidSPNEGOAsn1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassApplication, Tag: 0, IsCompound: true, Bytes: append(oid, inner...)})
+	tok, err := marshalNegTokenInit(init)
 	if err != nil {
 		t.Fatal(err)
 	}
