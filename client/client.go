@@ -1,0 +1,222 @@
+// Package client is the client side of HTTP Negotiate (RFC 4559): an
+// [http.RoundTripper] that authenticates each request with a fresh SPNEGO
+// token and verifies the server's mutual-authentication reply.
+//
+// Its credentials come from a credential cache named explicitly or from a
+// credential a client delegated to this server, never from a change to the
+// process environment, so a server can call other services as each of its
+// users at once (a double hop):
+//
+//	auth, _ := middleware.FromContext(r.Context())
+//	t, err := client.New(client.WithCredential(auth.Delegated))
+//	if err != nil { ... }
+//	defer t.Close()
+//	resp, err := (&http.Client{Transport: t}).Get("http://backend.example.com/")
+//
+// # Tokens and retries
+//
+// Every call of RoundTrip makes a new token, and RoundTrip never sends one
+// twice: the server's replay cache would refuse it. http.Client calls
+// RoundTrip again for each redirect, so each hop gets its own token for its
+// own host; with delegation on, that host receives the user's credential
+// too, if the KDC lets it.
+//
+// # Mutual authentication
+//
+// A response other than 401 or 403 must carry "WWW-Authenticate: Negotiate
+// <token>" that completes the context: proof that the server holds the
+// service key. Otherwise RoundTrip closes the body and returns an error
+// wrapping [ErrMutualAuth]. A 401 or 403 is returned as it is: the server
+// refused the token, and refusals carry no proof.
+package client
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/negotiate-go/negotiate"
+	"github.com/negotiate-go/negotiate/gss"
+)
+
+// ErrMutualAuth is wrapped by the error RoundTrip returns when a response
+// does not prove the server's identity.
+var ErrMutualAuth = errors.New("negotiate client: server failed mutual authentication")
+
+// Delegation says whether the client forwards the user's credential to the
+// server.
+type Delegation int
+
+const (
+	// DelegateNever forwards nothing. It is the default.
+	DelegateNever Delegation = iota
+	// DelegateAlways forwards the user's ticket-granting ticket to every
+	// server the client authenticates to.
+	DelegateAlways
+	// DelegateIfOKAsDelegate forwards it only to services the KDC marks
+	// ok-as-delegate (GSS_C_DELEG_POLICY_FLAG).
+	DelegateIfOKAsDelegate
+)
+
+// Transport authenticates requests with HTTP Negotiate. It is safe for
+// concurrent use. Close releases its credentials.
+type Transport struct {
+	base  http.RoundTripper
+	ini   *gss.Initiator
+	flags negotiate.Flags
+	spn   func(*http.Request) string
+}
+
+type config struct {
+	base   http.RoundTripper
+	flags  negotiate.Flags
+	spn    func(*http.Request) string
+	source []gss.InitiatorOption
+}
+
+// Option configures New.
+type Option func(*config) error
+
+// WithCCache takes the user's credentials from the credential cache named
+// ccache ("FILE:/path" or a path). Default: the library's default cache
+// (KRB5CCNAME).
+func WithCCache(ccache string) Option {
+	return func(c *config) error {
+		c.source = append(c.source, gss.WithCCache(ccache))
+		return nil
+	}
+}
+
+// WithCredential takes the user's credentials from a credential that user
+// delegated to this server, as the middleware's Auth.Delegated holds it.
+// The Transport borrows it: it stays valid only as long as the credential
+// does (for Auth.Delegated, until the handler returns).
+func WithCredential(cred negotiate.Credential) Option {
+	return func(c *config) error {
+		c.source = append(c.source, gss.WithCredential(cred))
+		return nil
+	}
+}
+
+// WithDelegation sets the delegation policy. Default: DelegateNever.
+func WithDelegation(d Delegation) Option {
+	return func(c *config) error {
+		switch d {
+		case DelegateNever:
+			c.flags = 0
+		case DelegateAlways:
+			c.flags = negotiate.FlagDelegate
+		case DelegateIfOKAsDelegate:
+			c.flags = negotiate.FlagDelegPolicy
+		default:
+			return fmt.Errorf("negotiate client: unknown delegation policy %d", d)
+		}
+		return nil
+	}
+}
+
+// WithBase sets the transport that carries the requests. Default:
+// http.DefaultTransport.
+func WithBase(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		if rt == nil {
+			return errors.New("negotiate client: nil base transport")
+		}
+		c.base = rt
+		return nil
+	}
+}
+
+// WithSPN sets how the service name is chosen for a request, as a
+// host-based name "service@host" or a principal "service/host@REALM".
+// Default: "HTTP@" and the request URL's host name, without the port.
+func WithSPN(spn func(*http.Request) string) Option {
+	return func(c *config) error {
+		if spn == nil {
+			return errors.New("negotiate client: nil SPN function")
+		}
+		c.spn = spn
+		return nil
+	}
+}
+
+// New acquires the user's credentials and returns a Transport. It fails if
+// they are missing or expired.
+func New(opts ...Option) (*Transport, error) {
+	c := config{base: http.DefaultTransport, spn: defaultSPN}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	ini, err := gss.NewInitiator(c.source...)
+	if err != nil {
+		return nil, fmt.Errorf("negotiate client: %w", err)
+	}
+	return &Transport{base: c.base, ini: ini, flags: c.flags, spn: c.spn}, nil
+}
+
+func defaultSPN(r *http.Request) string { return "HTTP@" + r.URL.Hostname() }
+
+// Close releases the credentials New acquired. It is idempotent.
+func (t *Transport) Close() error { return t.ini.Close() }
+
+// RoundTrip sends req with a fresh Negotiate token and checks the server's
+// mutual-authentication reply, as the package documentation describes. It
+// does not modify req.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, token, err := t.ini.Start(t.spn(req), t.flags)
+	if err != nil {
+		closeBody(req)
+		return nil, fmt.Errorf("negotiate client: %w", err)
+	}
+	defer ctx.Close()
+
+	out := req.Clone(req.Context())
+	out.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString(token))
+	resp, err := t.base.RoundTrip(out)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return resp, nil
+	}
+	reply, ok := challengeToken(resp.Header.Values("WWW-Authenticate"))
+	if !ok {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %s answered %s without a Negotiate token", ErrMutualAuth, req.URL.Host, resp.Status)
+	}
+	if err := ctx.Finish(reply); err != nil {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrMutualAuth, req.URL.Host, err)
+	}
+	return resp, nil
+}
+
+// closeBody closes a request body RoundTrip will not send, as the
+// RoundTripper contract asks.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// challengeToken finds the token of the first "Negotiate <token>"
+// challenge among WWW-Authenticate values.
+func challengeToken(values []string) ([]byte, bool) {
+	for _, v := range values {
+		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if !strings.EqualFold(scheme, "Negotiate") {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if rest == "" {
+			continue
+		}
+		tok, err := base64.StdEncoding.Strict().DecodeString(rest)
+		return tok, err == nil && len(tok) > 0
+	}
+	return nil, false
+}

@@ -1,0 +1,300 @@
+package client_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/negotiate-go/negotiate/client"
+	"github.com/negotiate-go/negotiate/gss"
+	"github.com/negotiate-go/negotiate/internal/testrealm"
+	"github.com/negotiate-go/negotiate/middleware"
+)
+
+var realm *testrealm.Fixture
+
+func TestMain(m *testing.M) { os.Exit(testrealm.Main(m, &realm)) }
+
+// server is a Negotiate-protected test server for one service principal,
+// with its own keytab holding only that principal's key.
+type server struct {
+	*httptest.Server
+	spn string // "HTTP@localhost"
+
+	mu      sync.Mutex
+	headers []string // Authorization headers seen, in order
+}
+
+func newServer(t *testing.T, host string, handler http.Handler) *server {
+	t.Helper()
+	keytab := filepath.Join(t.TempDir(), "http.keytab")
+	if err := realm.WriteKeytab(keytab, "HTTP/"+host); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := gss.NewAcceptor(gss.WithKeytab(keytab), gss.WithHostname(host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { acc.Close() })
+	mw, err := middleware.New(acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{spn: "HTTP@" + host}
+	protected := mw.Wrap(handler)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.headers = append(s.headers, r.Header.Get("Authorization"))
+		s.mu.Unlock()
+		protected.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// whoami answers the principal, and whether the client delegated.
+var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a, _ := middleware.FromContext(r.Context())
+	fmt.Fprintf(w, "%s delegated=%v", a.Principal, a.Delegated != nil)
+})
+
+// get fetches path from s with t as transport, connecting to s's loopback
+// address but naming s's service principal.
+func get(t *testing.T, tr *client.Transport, s *server, path string) (string, error) {
+	t.Helper()
+	resp, err := (&http.Client{Transport: tr}).Get(s.URL + path)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return string(body), fmt.Errorf("status %s", resp.Status)
+	}
+	return string(body), nil
+}
+
+func newTransport(t *testing.T, s *server, opts ...client.Option) *client.Transport {
+	t.Helper()
+	opts = append(opts, client.WithSPN(func(*http.Request) string { return s.spn }))
+	tr, err := client.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+func TestGetWithCCache(t *testing.T) {
+	s := newServer(t, "localhost", whoami)
+	for _, d := range []struct {
+		policy client.Delegation
+		want   string
+	}{
+		{client.DelegateNever, "alice@EXAMPLE.TEST delegated=false"},
+		{client.DelegateAlways, "alice@EXAMPLE.TEST delegated=true"},
+		// The test KDC does not mark services ok-as-delegate.
+		{client.DelegateIfOKAsDelegate, "alice@EXAMPLE.TEST delegated=false"},
+	} {
+		tr := newTransport(t, s, client.WithCCache(realm.AliceCCache), client.WithDelegation(d.policy))
+		body, err := get(t, tr, s, "/")
+		if err != nil || body != d.want {
+			t.Errorf("policy %d: %q, %v; want %q", d.policy, body, err, d.want)
+		}
+	}
+}
+
+func TestEveryRequestAndRedirectGetsAFreshToken(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("/whoami", whoami)
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/whoami", http.StatusFound)
+	})
+	s := newServer(t, "localhost", mux)
+	tr := newTransport(t, s, client.WithCCache(realm.AliceCCache))
+	for range 3 {
+		if _, err := get(t, tr, s, "/redirect"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, h := range s.headers {
+		if !strings.HasPrefix(h, "Negotiate ") || seen[h] {
+			t.Errorf("header %.30q… missing or sent twice", h)
+		}
+		seen[h] = true
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d distinct tokens for 3 requests with a redirect each, want 6", len(seen))
+	}
+}
+
+func TestMutualAuthFailures(t *testing.T) {
+	// A genuine reply, captured to be replayed to another context.
+	real := newServer(t, "localhost", whoami)
+	captured := make(chan string, 1)
+	capture := newTransport(t, real, client.WithCCache(realm.AliceCCache),
+		client.WithBase(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := http.DefaultTransport.RoundTrip(r)
+			if err == nil {
+				captured <- resp.Header.Get("WWW-Authenticate")
+			}
+			return resp, err
+		})))
+	if _, err := get(t, capture, real, "/"); err != nil {
+		t.Fatal(err)
+	}
+	stale := <-captured
+
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"no token", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "trust me") }},
+		{"another context's token", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("WWW-Authenticate", stale)
+			io.WriteString(w, "trust me")
+		}},
+		{"garbage token", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("WWW-Authenticate", "Negotiate Z2FyYmFnZQ==")
+			io.WriteString(w, "trust me")
+		}},
+		{"bad base64", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("WWW-Authenticate", "Negotiate !!!")
+			io.WriteString(w, "trust me")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			impostor := httptest.NewServer(tt.handler)
+			defer impostor.Close()
+			tr := newTransport(t, &server{Server: impostor, spn: "HTTP@localhost"}, client.WithCCache(realm.AliceCCache))
+			_, err := (&http.Client{Transport: tr}).Get(impostor.URL)
+			if !errors.Is(err, client.ErrMutualAuth) {
+				t.Errorf("error %v, want ErrMutualAuth", err)
+			}
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRefusalIsReturnedAsIs(t *testing.T) {
+	s := newServer(t, "localhost", whoami)
+	// A token for a service this server holds no key for: 403, no proof.
+	tr := newTransport(t, &server{Server: s.Server, spn: "HTTP@nokey.localhost"}, client.WithCCache(realm.AliceCCache))
+	resp, err := (&http.Client{Transport: tr}).Get(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("status %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestNewFailsWithoutTickets(t *testing.T) {
+	_, err := client.New(client.WithCCache("FILE:" + filepath.Join(t.TempDir(), "none")))
+	if err == nil {
+		t.Fatal("New succeeded with an empty ccache")
+	}
+	if _, err := client.New(client.WithDelegation(client.Delegation(42))); err == nil {
+		t.Error("New accepted an unknown delegation policy")
+	}
+}
+
+// TestDoubleHop: alice calls service A with delegation; A's handler calls
+// service B (another principal, another keytab) as alice, once with the
+// delegated credential in memory and once through a ccache file it stores.
+// KRB5CCNAME names bob's cache throughout: if any step fell back to the
+// default ccache, B would see bob.
+func TestDoubleHop(t *testing.T) {
+	t.Setenv("KRB5CCNAME", realm.BobCCache)
+	back := newServer(t, "other.localhost", whoami)
+	hop := func(via string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			a, _ := middleware.FromContext(r.Context())
+			if a.Delegated == nil {
+				http.Error(w, "no delegated credential", http.StatusBadRequest)
+				return
+			}
+			var source client.Option
+			switch via {
+			case "memory":
+				source = client.WithCredential(a.Delegated)
+			case "ccache":
+				path := "FILE:" + filepath.Join(t.TempDir(), "alice.ccache")
+				if err := a.Delegated.Store(path); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				source = client.WithCCache(path)
+			}
+			tr, err := client.New(source, client.WithSPN(func(*http.Request) string { return back.spn }))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			defer tr.Close()
+			resp, err := (&http.Client{Transport: tr}).Get(back.URL)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			fmt.Fprintf(w, "A saw %s; B saw ", a.Principal)
+			io.Copy(w, resp.Body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/memory", hop("memory"))
+	mux.Handle("/ccache", hop("ccache"))
+	front := newServer(t, "localhost", mux)
+
+	for _, via := range []string{"memory", "ccache"} {
+		t.Run(via, func(t *testing.T) {
+			tr := newTransport(t, front, client.WithCCache(realm.AliceCCache), client.WithDelegation(client.DelegateAlways))
+			body, err := get(t, tr, front, "/"+via)
+			want := "A saw alice@EXAMPLE.TEST; B saw alice@EXAMPLE.TEST delegated=false"
+			if err != nil || body != want {
+				t.Errorf("%q, %v; want %q", body, err, want)
+			}
+		})
+	}
+	t.Run("without delegation", func(t *testing.T) {
+		tr := newTransport(t, front, client.WithCCache(realm.AliceCCache))
+		body, err := get(t, tr, front, "/memory")
+		if err == nil || !strings.Contains(body, "no delegated credential") {
+			t.Errorf("%q, %v; want a refusal naming the missing delegation", body, err)
+		}
+	})
+}
+
+func TestDefaultSPNIsHTTPAtHost(t *testing.T) {
+	s := newServer(t, "localhost", whoami)
+	tr, err := client.New(client.WithCCache(realm.AliceCCache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	u, _ := url.Parse(s.URL)
+	u.Host = "localhost:" + u.Port()
+	resp, err := (&http.Client{Transport: tr}).Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status %d for http://localhost:PORT", resp.StatusCode)
+	}
+}
