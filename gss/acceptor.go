@@ -15,8 +15,10 @@ import (
 // construction, from a keytab. It is safe for concurrent use by many
 // goroutines; it satisfies middleware.Acceptor.
 type Acceptor struct {
-	desc  string // what the credential is for, for error messages
-	names localNames
+	desc    string // what the credential is for, for error messages
+	bound   string // the service principal without realm; "" for any key in the keytab
+	names   localNames
+	replays *replayCache // nil when the library keeps its own, or replay detection is off
 
 	mu     sync.RWMutex // held for reading by Accept, for writing by Close
 	cred   credID
@@ -126,28 +128,40 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 		f.Close()
 	}
 
-	var name nameID // owned here: released below
-	nameDesc := "any principal"
-	var err error
+	var name, nameDesc string
+	hostbased := false
 	switch {
 	case c.principal != "":
-		nameDesc = c.principal
-		name, err = importName(c.principal, principalName)
+		name, nameDesc = c.principal, c.principal
 	case c.hostname != "*":
-		nameDesc = c.service + "/" + c.hostname
-		name, err = importName(c.service+"@"+c.hostname, hostbasedName)
+		name, nameDesc, hostbased = c.service+"@"+c.hostname, c.service+"/"+c.hostname, true
+	default:
+		nameDesc = "any principal"
 	}
-	if err != nil {
-		return nil, fmt.Errorf("gss: principal %q: %w", nameDesc, err)
-	}
-	defer releaseName(&name)
-
 	desc := fmt.Sprintf("%s in %s", nameDesc, keytabDesc)
-	cred, err := acquireAcceptor(name, c.keytab, c.rcache)
+	bound, _, _ := strings.Cut(nameDesc, "@")
+	if nameDesc == "any principal" {
+		bound = ""
+	}
+	a := &Acceptor{desc: desc, bound: bound}
+	rcache := c.rcache
+	if isHeimdal() {
+		// Heimdal 7's acceptor detects no replays: this package does.
+		switch rcache {
+		case "":
+			a.replays = newReplayCache()
+		case "none:":
+		default:
+			return nil, fmt.Errorf("gss: replay cache %q: under Heimdal only \"none:\" is understood", rcache)
+		}
+		rcache = ""
+	}
+	cred, err := acquireAcceptor(name, hostbased, c.keytab, rcache)
 	if err != nil {
 		return nil, fmt.Errorf("gss: acceptor credentials for %s: %w", desc, err)
 	}
-	return &Acceptor{desc: desc, cred: cred}, nil
+	a.cred = cred
+	return a, nil
 }
 
 // String describes the acceptor: its principal and keytab.
@@ -163,7 +177,7 @@ func (a *Acceptor) String() string { return a.desc }
 // package negotiate; an *Error in the chain carries the status codes.
 //
 // If Result.Delegated is non-nil the caller owns it and must Release it.
-func (a *Acceptor) Accept(token []byte) (negotiate.Result, error) {
+func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
@@ -178,9 +192,26 @@ func (a *Acceptor) Accept(token []byte) (negotiate.Result, error) {
 	if optimistic {
 		token = inner
 	}
+	if a.replays != nil {
+		req, ok := parseAPReq(token)
+		if !ok {
+			// Unreadable means unprotected from replay: refuse it. The
+			// Kerberos-only credential would refuse other mechanisms too.
+			return negotiate.Result{}, fmt.Errorf("gss: not a Kerberos AP-REQ: %w", unreadableCategory(token))
+		}
+		key, fresh := a.replays.reserve(req.Authenticator.Cipher, time.Now())
+		if !fresh {
+			return negotiate.Result{}, errReplay
+		}
+		defer func() {
+			if err != nil {
+				a.replays.forget(key)
+			}
+		}()
+	}
 	acc, err := acceptToken(a.cred, token)
 	if err != nil {
-		return negotiate.Result{}, err
+		return negotiate.Result{}, a.explain(err, token)
 	}
 	defer releaseName(&acc.src)
 	// go-gssapi-c hands out typed-nil values when delegation is absent; we
@@ -217,6 +248,29 @@ func (a *Acceptor) Accept(token []byte) (negotiate.Result, error) {
 		res.Delegated = &Credential{id: acc.deleg}
 	}
 	return res, nil
+}
+
+// errReplay is what this package's own replay cache reports, shaped like
+// the library's report of KRB5KRB_AP_ERR_REPEAT.
+var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrRepeat), "Request is a replay")
+
+// explain sharpens a library's vague report of a ticket for another
+// service: Heimdal, bound to one key, says only that decryption failed. The
+// ticket's server name is in the clear.
+func (a *Acceptor) explain(err error, token []byte) error {
+	var ge *Error
+	if a.bound == "" || !errors.As(err, &ge) || int32(ge.Minor) != krbApErrBadIntegrity {
+		return err
+	}
+	if req, ok := parseAPReq(token); ok {
+		if server := req.serverName(); server != "" && server != a.bound {
+			sharper := *ge
+			sharper.Message += fmt.Sprintf(" (the ticket is for %s, not %s)", server, a.bound)
+			sharper.category = negotiate.ErrWrongService
+			return &sharper
+		}
+	}
+	return err
 }
 
 const allFlags = negotiate.FlagDelegate | negotiate.FlagMutual | negotiate.FlagReplay |

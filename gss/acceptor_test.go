@@ -106,17 +106,20 @@ func TestAcceptFailures(t *testing.T) {
 	tests := []struct {
 		name  string
 		token []byte
-		want  error // nil: any error, or an incomplete context
+		want  error // nil: any error
+		or    error // another acceptable category, if any
 	}{
-		{"replay", replayed, negotiate.ErrReplay},
-		{"wrong service, key in no keytab", token(t, "HTTP@nokey.localhost", 0, false), negotiate.ErrWrongService},
-		{"wrong service, raw krb5", token(t, "HTTP@nokey.localhost", 0, true), negotiate.ErrWrongService},
-		{"other service in keytab", token(t, "HTTP@other.localhost", 0, false), negotiate.ErrWrongService},
-		{"garbage", []byte("this is not a GSS-API token"), negotiate.ErrDefectiveToken},
-		{"empty", nil, negotiate.ErrDefectiveToken},
-		{"NTLMSSP", []byte("NTLMSSP\x00\x01\x00\x00\x00\x07\x82\x08\xa2"), negotiate.ErrBadMech},
-		{"SPNEGO without a mech token", noMechToken, negotiate.ErrIncomplete},
-		{"truncated", replayed[:len(replayed)/2], nil},
+		{"replay", replayed, negotiate.ErrReplay, nil},
+		{"wrong service, key in no keytab", token(t, "HTTP@nokey.localhost", 0, false), negotiate.ErrWrongService, nil},
+		{"wrong service, raw krb5", token(t, "HTTP@nokey.localhost", 0, true), negotiate.ErrWrongService, nil},
+		{"other service in keytab", token(t, "HTTP@other.localhost", 0, false), negotiate.ErrWrongService, nil},
+		{"garbage", []byte("this is not a GSS-API token"), negotiate.ErrDefectiveToken, nil},
+		{"empty", nil, negotiate.ErrDefectiveToken, nil},
+		{"NTLMSSP", []byte("NTLMSSP\x00\x01\x00\x00\x00\x07\x82\x08\xa2"), negotiate.ErrBadMech, nil},
+		// MIT asks for another round trip; Heimdal, whose credential here
+		// is Kerberos-only, refuses the mechanism.
+		{"SPNEGO without a mech token", noMechToken, negotiate.ErrIncomplete, negotiate.ErrBadMech},
+		{"truncated", replayed[:len(replayed)/2], nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +130,7 @@ func TestAcceptFailures(t *testing.T) {
 			if res.Principal != "" || res.Delegated != nil {
 				t.Errorf("a failure reported principal %q, credential %v", res.Principal, res.Delegated)
 			}
-			if tt.want != nil && !errors.Is(err, tt.want) {
+			if tt.want != nil && !errors.Is(err, tt.want) && (tt.or == nil || !errors.Is(err, tt.or)) {
 				t.Errorf("error %v (category %s), want %v", err, negotiate.Category(err), tt.want)
 			}
 			if negotiate.IsServerFault(err) {
@@ -149,8 +152,8 @@ func TestErrorCarriesStatus(t *testing.T) {
 		t.Fatalf("error %T %v is not a *gss.Error", err, err)
 	}
 	const krb5ApErrRepeat = -1765328350
-	if ge.Op != "gss_accept_sec_context" || int32(ge.Minor) != krb5ApErrRepeat || ge.RoutineError() != 13 {
-		t.Errorf("error %+v: want gss_accept_sec_context, GSS_S_FAILURE (13), minor KRB5KRB_AP_ERR_REPEAT", ge)
+	if int32(ge.Minor) != krb5ApErrRepeat || ge.RoutineError() != 13 || !errors.Is(err, negotiate.ErrReplay) {
+		t.Errorf("error %+v: want GSS_S_FAILURE (13), minor KRB5KRB_AP_ERR_REPEAT, category replay", ge)
 	}
 	if ge.Message == "" {
 		t.Error("no gss_display_status text")
@@ -334,5 +337,20 @@ func TestClose(t *testing.T) {
 	var nilCred *gss.Credential
 	if err := nilCred.Release(); err != nil {
 		t.Errorf("Release on nil: %v", err)
+	}
+}
+
+func TestTicketServerOfARealToken(t *testing.T) {
+	for target, want := range map[string]string{
+		"HTTP@localhost":       "HTTP/localhost",
+		"HTTP@other.localhost": "HTTP/other.localhost",
+	} {
+		got, ok := gss.TicketServer(token(t, target, 0, true))
+		if !ok || got != want {
+			t.Errorf("%s: %q %v, want %q", target, got, ok, want)
+		}
+	}
+	if _, ok := gss.TicketServer([]byte("garbage")); ok {
+		t.Error("garbage parsed as an AP-REQ")
 	}
 }

@@ -13,84 +13,8 @@ package gss
 //     gss_buffer_desc on the C stack, so no Go memory is held past the call.
 
 /*
-#cgo pkg-config: krb5-gssapi
-#include <stdlib.h>
-#include <string.h>
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_krb5.h>
-#include <gssapi/gssapi_ext.h>
-
-static gss_OID nt_hostbased_service(void) { return GSS_C_NT_HOSTBASED_SERVICE; }
-static gss_OID nt_krb5_principal(void) { return (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME; }
-
-static OM_uint32 import_name(OM_uint32 *minor, char *s, size_t len, gss_OID type, gss_name_t *out) {
-	gss_buffer_desc b = { len, s };
-	return gss_import_name(minor, &b, type, out);
-}
-
-static OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
-		void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
-		OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg) {
-	gss_buffer_desc in = { len, tok };
-	return gss_accept_sec_context(minor, ctx, cred, &in, GSS_C_NO_CHANNEL_BINDINGS,
-		src, mech, out, flags, time_rec, deleg);
-}
-
-// A credential store (RFC 5588 extension as implemented by MIT krb5) with up
-// to two entries; keys and values are copied into C memory and freed by
-// free_store.
-typedef struct { gss_key_value_set_desc set; gss_key_value_element_desc elems[2]; } store_t;
-
-static store_t *new_store(void) { return calloc(1, sizeof(store_t)); }
-
-static void store_add(store_t *s, const char *key, char *value) {
-	s->elems[s->set.count].key = key;
-	s->elems[s->set.count].value = value;
-	s->set.count++;
-	s->set.elements = s->elems;
-}
-
-static void free_store(store_t *s) {
-	for (OM_uint32 i = 0; i < s->set.count; i++) free((void *)s->elems[i].value);
-	free(s);
-}
-
-static OM_uint32 acquire_acceptor(OM_uint32 *minor, gss_name_t name, store_t *s, gss_cred_id_t *out) {
-	return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
-		GSS_C_ACCEPT, &s->set, out, NULL, NULL);
-}
-
-// Initiator credentials: Kerberos only, because the SPNEGO framing around
-// the Kerberos token is this package's own (see spnego.go).
-static OM_uint32 acquire_initiator(OM_uint32 *minor, gss_OID mech, store_t *s, gss_cred_id_t *out) {
-	gss_OID_set_desc mechs = { 1, mech };
-	return gss_acquire_cred_from(minor, GSS_C_NO_NAME, GSS_C_INDEFINITE,
-		mech ? &mechs : GSS_C_NO_OID_SET, GSS_C_INITIATE, &s->set, out, NULL, NULL);
-}
-
-static gss_OID mech_krb5(void) { return (gss_OID)gss_mech_krb5; }
-
-static gss_OID_desc spnego_oid = { 6, "\x2b\x06\x01\x05\x05\x02" };
-static gss_OID mech_spnego(void) { return &spnego_oid; }
-
-static OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
-		gss_name_t target, gss_OID mech, OM_uint32 req_flags, void *in, size_t len,
-		gss_buffer_t out, OM_uint32 *ret_flags) {
-	gss_buffer_desc input = { len, in };
-	return gss_init_sec_context(minor, cred, ctx, target, mech, req_flags, 0,
-		GSS_C_NO_CHANNEL_BINDINGS, len ? &input : GSS_C_NO_BUFFER, NULL, out, ret_flags, NULL);
-}
-
-static OM_uint32 verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, void *msg, size_t msglen,
-		void *mic, size_t miclen) {
-	gss_buffer_desc m = { msglen, msg }, t = { miclen, mic };
-	return gss_verify_mic(minor, ctx, &m, &t, NULL);
-}
-
-static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, store_t *s) {
-	return gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID,
-		1, 0, &s->set, NULL, NULL);
-}
+#cgo pkg-config: krb5-gssapi krb5
+#include "capi.h"
 */
 import "C"
 
@@ -167,7 +91,7 @@ func importName(s string, kind nameKind) (nameID, error) {
 	defer C.free(unsafe.Pointer(cs))
 	var st status
 	var name nameID = C.GSS_C_NO_NAME
-	st.major = C.import_name(&st.minor, cs, C.size_t(len(s)), typ, &name)
+	st.major = C.import_name(&st.minor, cs, typ, &name)
 	if st.failed() {
 		return C.GSS_C_NO_NAME, st.err("gss_import_name")
 	}
@@ -220,67 +144,50 @@ func localName(name nameID) (local string, ok bool) {
 	return local, true
 }
 
-// credStore builds a cred store from key/value pairs (at most two). The
-// caller frees it with C.free_store.
-func credStore(kv ...string) *C.store_t {
-	s := C.new_store()
-	for i := 0; i+1 < len(kv); i += 2 {
-		C.store_add(s, storeKey(kv[i]), C.CString(kv[i+1])) // value owned by s
+// cString returns s in C memory, or NULL for "": the C helpers read NULL
+// as "the library default". The caller frees it with C.free.
+func cString(s string) *C.char {
+	if s == "" {
+		return nil
 	}
-	return s
+	return C.CString(s)
 }
 
-// storeKey returns a C string constant for a cred-store key. The keys live for
-// the whole process, so they are allocated once.
-func storeKey(k string) *C.char {
-	switch k {
-	case "keytab":
-		return keyKeytab
-	case "rcache":
-		return keyRcache
-	case "ccache":
-		return keyCcache
-	}
-	panic("gss: unknown cred store key " + k)
-}
+// isHeimdal reports whether the package was built against Heimdal rather
+// than MIT krb5.
+func isHeimdal() bool { return C.is_heimdal() != 0 }
 
-var (
-	keyKeytab = C.CString("keytab")
-	keyRcache = C.CString("rcache")
-	keyCcache = C.CString("ccache")
-)
-
-// acquireAcceptor acquires acceptor credentials for name (GSS_C_NO_NAME for
-// any key in the keytab) from the given keytab and replay cache; empty
-// strings leave the library defaults. The caller owns the credential.
-func acquireAcceptor(name nameID, keytab, rcache string) (credID, error) {
-	var kv []string
-	if keytab != "" {
-		kv = append(kv, "keytab", keytab)
+// acquireAcceptor acquires acceptor credentials for name: a principal
+// ("HTTP/host@REALM"), a host-based service ("HTTP@host") when hostbased is
+// set, or any key in the keytab when name is "". An empty keytab or rcache
+// leaves the library default. The caller owns the credential.
+func acquireAcceptor(name string, hostbased bool, keytab, rcache string) (credID, error) {
+	cname, ckeytab, crcache := cString(name), cString(keytab), cString(rcache)
+	defer C.free(unsafe.Pointer(cname))
+	defer C.free(unsafe.Pointer(ckeytab))
+	defer C.free(unsafe.Pointer(crcache))
+	hb := C.int(0)
+	if hostbased {
+		hb = 1
 	}
-	if rcache != "" {
-		kv = append(kv, "rcache", rcache)
-	}
-	store := credStore(kv...)
-	defer C.free_store(store)
 	var st status
-	var cred credID = C.GSS_C_NO_CREDENTIAL
-	st.major = C.acquire_acceptor(&st.minor, name, store, &cred)
+	var cred credID
+	st.major = C.acquire_acceptor(&st.minor, cname, hb, ckeytab, crcache, &cred)
 	if st.failed() {
-		return C.GSS_C_NO_CREDENTIAL, st.err("gss_acquire_cred_from")
+		return nil, st.err("acquire acceptor credentials")
 	}
 	return cred, nil
 }
 
-// storeCred writes the initiator elements of cred into ccache
-// (gss_store_cred_into), overwriting what the cache held.
+// storeCred writes the initiator elements of cred into ccache, replacing
+// what the cache held.
 func storeCred(cred credID, ccache string) error {
-	store := credStore("ccache", ccache)
-	defer C.free_store(store)
+	cc := C.CString(ccache)
+	defer C.free(unsafe.Pointer(cc))
 	var st status
-	st.major = C.store_initiator(&st.minor, cred, store)
+	st.major = C.store_initiator(&st.minor, cred, cc)
 	if st.failed() {
-		return st.err("gss_store_cred_into")
+		return st.err("store credentials")
 	}
 	return nil
 }
@@ -347,21 +254,17 @@ func acceptToken(cred credID, token []byte) (a accepted, err error) {
 // library's default cache): for the Kerberos mechanism alone, or for every
 // mechanism when allMechs is set. The caller owns the credential.
 func acquireInitiator(ccache string, allMechs bool) (credID, error) {
-	var kv []string
-	if ccache != "" {
-		kv = append(kv, "ccache", ccache)
-	}
-	store := credStore(kv...)
-	defer C.free_store(store)
-	mech := C.mech_krb5()
+	cc := cString(ccache)
+	defer C.free(unsafe.Pointer(cc))
+	all := C.int(0)
 	if allMechs {
-		mech = nil
+		all = 1
 	}
 	var st status
 	var cred credID
-	st.major = C.acquire_initiator(&st.minor, mech, store, &cred)
+	st.major = C.acquire_initiator(&st.minor, cc, all, &cred)
 	if st.failed() {
-		return nil, st.err("gss_acquire_cred_from")
+		return nil, st.err("acquire initiator credentials")
 	}
 	return cred, nil
 }
@@ -382,7 +285,7 @@ func initStep(cred credID, ctx *ctxID, target nameID, librarySPNEGO bool, flags 
 	var st status
 	var buf C.gss_buffer_desc // owned by us: released below
 	st.major = C.init_token(&st.minor, cred, &c, target, mech, C.OM_uint32(flags),
-		in, C.size_t(len(input)), &buf, nil)
+		in, C.size_t(len(input)), &buf)
 	*ctx = c
 	if buf.length > 0 {
 		out = C.GoBytes(buf.value, C.int(buf.length))

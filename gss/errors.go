@@ -56,26 +56,32 @@ const (
 	routineNoContext          = 8
 	routineCredentialsExpired = 11
 	routineContextExpired     = 12
+	routineFailure            = 13
 )
 
-// Kerberos error codes that arrive as the minor status. They are the values
-// of MIT's and Heimdal's krb5 error table (base -1765328384), so they are the
-// same under both libraries; errno values (EACCES, ENOENT) arrive unchanged.
+// Kerberos error codes that arrive as the minor status: the values of the
+// krb5 error table (base -1765328384) that MIT and Heimdal share; errno
+// values (EACCES, ENOENT) arrive unchanged.
 const (
-	krbApErrTktExpired = -1765328352 // KRB5KRB_AP_ERR_TKT_EXPIRED
-	krbApErrTktNYV     = -1765328351 // KRB5KRB_AP_ERR_TKT_NYV: ticket not yet valid
-	krbApErrRepeat     = -1765328350 // KRB5KRB_AP_ERR_REPEAT
-	krbApErrNotUs      = -1765328349 // KRB5KRB_AP_ERR_NOT_US
-	krbApErrSkew       = -1765328347 // KRB5KRB_AP_ERR_SKEW
-	krbApErrBadKeyVer  = -1765328340 // KRB5KRB_AP_ERR_BADKEYVER
-	krbApErrNoKey      = -1765328339 // KRB5KRB_AP_ERR_NOKEY
-	krbApWrongPrinc    = -1765328240 // KRB5KRB_AP_WRONG_PRINC
-	krbKtNotFound      = -1765328203 // KRB5_KT_NOTFOUND
-	krbKtKvnoNotFound  = -1765328154 // KRB5_KT_KVNONOTFOUND
-	errnoENOENT        = 2
-	errnoEACCES        = 13
-	errnoEPERM         = 1
+	krbApErrBadIntegrity = -1765328353 // KRB5KRB_AP_ERR_BAD_INTEGRITY: decryption failed
+	krbApErrTktExpired   = -1765328352 // KRB5KRB_AP_ERR_TKT_EXPIRED
+	krbApErrTktNYV       = -1765328351 // KRB5KRB_AP_ERR_TKT_NYV: ticket not yet valid
+	krbApErrRepeat       = -1765328350 // KRB5KRB_AP_ERR_REPEAT
+	krbApErrNotUs        = -1765328349 // KRB5KRB_AP_ERR_NOT_US
+	krbApErrSkew         = -1765328347 // KRB5KRB_AP_ERR_SKEW
+	krbApErrBadKeyVer    = -1765328340 // KRB5KRB_AP_ERR_BADKEYVER
+	krbApErrNoKey        = -1765328339 // KRB5KRB_AP_ERR_NOKEY
+	krbApWrongPrinc      = -1765328240 // KRB5KRB_AP_WRONG_PRINC
+	krbKtNotFound        = -1765328203 // KRB5_KT_NOTFOUND
+	krbKtEnd             = -1765328202 // KRB5_KT_END: Heimdal's "no such key" for an unbound acceptor
+	krbKtKvnoNotFound    = -1765328154 // KRB5_KT_KVNONOTFOUND
+	errnoENOENT          = 2
+	errnoEACCES          = 13
+	errnoEPERM           = 1
 )
+
+// minorCode is a krb5 error code as a minor status.
+func minorCode(code int32) uint32 { return uint32(code) }
 
 // classify maps a failed status to a category of package negotiate: the
 // minor code first (it is the precise Kerberos reason), then the routine
@@ -92,11 +98,14 @@ func classify(major, minor uint32) error {
 		return negotiate.ErrClockSkew
 	case krbApErrTktExpired, krbApErrTktNYV:
 		return negotiate.ErrTicketExpired
-	case krbKtNotFound, krbApErrNotUs, krbApWrongPrinc, krbApErrNoKey:
+	case krbKtNotFound, krbKtEnd, krbApErrNotUs, krbApWrongPrinc:
 		return negotiate.ErrWrongService
 	case krbKtKvnoNotFound, krbApErrBadKeyVer:
 		return negotiate.ErrStaleKeytab
-	case errnoENOENT, errnoEACCES, errnoEPERM:
+	case errnoENOENT, errnoEACCES, errnoEPERM, krbApErrNoKey:
+		// MIT reports a keytab that vanished or became unreadable as
+		// NOKEY when the acceptor is bound to one principal; the start-up
+		// check proved the key was there, so the server lost it.
 		return negotiate.ErrServerCredentials
 	}
 	switch major >> 16 & 0xff {

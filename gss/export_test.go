@@ -57,3 +57,17 @@ func AcceptWithLibrarySPNEGO(a *Acceptor, token []byte) (reply []byte, principal
 	principal, err = displayName(acc.src)
 	return acc.output, principal, err
 }
+
+// TicketServer returns the server principal named in a raw Kerberos token's
+// ticket, as the acceptor reads it.
+func TicketServer(token []byte) (string, bool) {
+	req, ok := parseAPReq(token)
+	if !ok {
+		return "", false
+	}
+	name := req.serverName()
+	return name, name != ""
+}
+
+// IsHeimdal reports whether the package was built against Heimdal.
+func IsHeimdal() bool { return isHeimdal() }

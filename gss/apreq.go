@@ -1,0 +1,99 @@
+package gss
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"strings"
+
+	"github.com/negotiate-go/negotiate"
+)
+
+// The few fields of a Kerberos AP-REQ (RFC 4120 section 5.5.1) that the
+// acceptor reads itself: the ticket's server name, for an exact error when
+// a library reports a wrong-service ticket vaguely, and the authenticator's
+// ciphertext, the key of this package's own replay cache. Everything in it
+// is in the clear; nothing here decrypts or trusts it.
+
+// apReq is an AP-REQ as far as this package reads it.
+type apReq struct {
+	PVNO          int            `asn1:"explicit,tag:0"`
+	MsgType       int            `asn1:"explicit,tag:1"`
+	APOptions     asn1.BitString `asn1:"explicit,tag:2"`
+	Ticket        asn1.RawValue  `asn1:"explicit,tag:3"` // its Bytes are the [APPLICATION 1] Ticket: see serverName
+	Authenticator encryptedData  `asn1:"explicit,tag:4"`
+}
+
+// ticket is RFC 4120's Ticket, [APPLICATION 1].
+type ticket struct {
+	TktVNO  int              `asn1:"explicit,tag:0"`
+	Realm   asn1.RawValue    `asn1:"explicit,tag:1"` // GeneralString, which encoding/asn1 reads only raw
+	SName   krbPrincipalName `asn1:"explicit,tag:2"`
+	EncPart encryptedData    `asn1:"explicit,tag:3"`
+}
+
+type krbPrincipalName struct {
+	NameType   int             `asn1:"explicit,tag:0"`
+	NameString []asn1.RawValue `asn1:"explicit,tag:1"`
+}
+
+type encryptedData struct {
+	EType  int    `asn1:"explicit,tag:0"`
+	KVNO   int    `asn1:"optional,explicit,tag:1"`
+	Cipher []byte `asn1:"explicit,tag:2"`
+}
+
+// krb5TokIDAPReq is the token ID of an AP-REQ in the Kerberos GSS framing
+// (RFC 4121 section 4.1).
+var krb5TokIDAPReq = [2]byte{0x01, 0x00}
+
+// parseAPReq reads the AP-REQ inside a raw Kerberos GSS token:
+// [APPLICATION 0] { krb5 OID, TOK_ID 01 00, AP-REQ }.
+func parseAPReq(token []byte) (req apReq, ok bool) {
+	var outer asn1.RawValue
+	if rest, err := asn1.Unmarshal(token, &outer); err != nil || len(rest) != 0 ||
+		outer.Class != asn1.ClassApplication || outer.Tag != 0 {
+		return apReq{}, false
+	}
+	var mech asn1.ObjectIdentifier
+	body, err := asn1.Unmarshal(outer.Bytes, &mech)
+	if err != nil || (!mech.Equal(oidKerberosAsn1) && !mech.Equal(oidMSKerberosAsn1)) ||
+		len(body) < 2 || [2]byte(body[:2]) != krb5TokIDAPReq {
+		return apReq{}, false
+	}
+	// AP-REQ ::= [APPLICATION 14] SEQUENCE { ... }
+	if rest, err := asn1.UnmarshalWithParams(body[2:], &req, "application,explicit,tag:14"); err != nil || len(rest) != 0 {
+		return apReq{}, false
+	}
+	return req, len(req.Authenticator.Cipher) > 0
+}
+
+// serverName returns the ticket's server principal without its realm,
+// "HTTP/www.example.com", or "" if the ticket does not parse.
+func (r *apReq) serverName() string {
+	var t ticket
+	if rest, err := asn1.UnmarshalWithParams(r.Ticket.Bytes, &t, "application,explicit,tag:1"); err != nil || len(rest) != 0 {
+		return ""
+	}
+	parts := make([]string, len(t.SName.NameString))
+	for i, p := range t.SName.NameString {
+		parts[i] = string(p.Bytes)
+	}
+	return strings.Join(parts, "/")
+}
+
+// unreadableCategory says why a token that is not a Kerberos AP-REQ is
+// refused: another mechanism (SPNEGO without an optimistic Kerberos token,
+// NTLMSSP), or garbage.
+func unreadableCategory(token []byte) error {
+	var outer asn1.RawValue
+	var mech asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(token, &outer); err == nil && outer.Class == asn1.ClassApplication && outer.Tag == 0 {
+		if _, err := asn1.Unmarshal(outer.Bytes, &mech); err == nil && !mech.Equal(oidKerberosAsn1) && !mech.Equal(oidMSKerberosAsn1) {
+			return negotiate.ErrBadMech
+		}
+	}
+	if bytes.HasPrefix(token, []byte("NTLMSSP\x00")) {
+		return negotiate.ErrBadMech
+	}
+	return negotiate.ErrDefectiveToken
+}

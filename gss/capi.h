@@ -1,0 +1,192 @@
+// The C half of capi.go: small helpers over the GSS-API, so that Go never
+// builds a C structure that points into Go memory, and one place that knows
+// the difference between MIT krb5 and Heimdal.
+//
+// MIT has the credential-store extension (gss_acquire_cred_from,
+// gss_store_cred_into). Heimdal 7 has not; there the keytab and the caches
+// are named through krb5 handles passed to gss_krb5_import_cred and
+// gss_krb5_copy_ccache, which both libraries provide and which serialize the
+// names, so no handle outlives a call. Neither way touches KRB5_KTNAME or
+// KRB5CCNAME.
+
+#include <stdlib.h>
+#include <string.h>
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_krb5.h>
+
+// Heimdal's headers define HEIMDAL_DEPRECATED; MIT's never do.
+#if defined(HEIMDAL_DEPRECATED)
+#define NEGOTIATE_HEIMDAL 1
+#include <krb5.h>
+#else
+#define NEGOTIATE_HEIMDAL 0
+#include <gssapi/gssapi_ext.h>
+#endif
+
+// `make test-heimdal` defines NEGOTIATE_WANT_HEIMDAL: it makes the Heimdal
+// build's flags, and so Go's build-cache keys, differ from the MIT build's
+// (the cache does not see PKG_CONFIG_PATH), and it stops a build that
+// found MIT's headers anyway.
+#if defined(NEGOTIATE_WANT_HEIMDAL) && !NEGOTIATE_HEIMDAL
+#error "NEGOTIATE_WANT_HEIMDAL is set but the GSS-API headers are MIT's: check PKG_CONFIG_PATH"
+#endif
+
+static int is_heimdal(void) { return NEGOTIATE_HEIMDAL; }
+
+static gss_OID nt_hostbased_service(void) { return GSS_C_NT_HOSTBASED_SERVICE; }
+static gss_OID nt_krb5_principal(void) { return (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME; }
+static gss_OID mech_krb5(void) { return (gss_OID)gss_mech_krb5; }
+
+static gss_OID_desc spnego_oid = { 6, "\x2b\x06\x01\x05\x05\x02" };
+static gss_OID mech_spnego(void) { return &spnego_oid; }
+
+static OM_uint32 import_name(OM_uint32 *minor, const char *s, gss_OID type, gss_name_t *out) {
+	gss_buffer_desc b = { strlen(s), (void *)s };
+	return gss_import_name(minor, &b, type, out);
+}
+
+static OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
+		void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
+		OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg) {
+	gss_buffer_desc in = { len, tok };
+	return gss_accept_sec_context(minor, ctx, cred, &in, GSS_C_NO_CHANNEL_BINDINGS,
+		src, mech, out, flags, time_rec, deleg);
+}
+
+static OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
+		gss_name_t target, gss_OID mech, OM_uint32 req_flags, void *in, size_t len,
+		gss_buffer_t out) {
+	gss_buffer_desc input = { len, in };
+	return gss_init_sec_context(minor, cred, ctx, target, mech, req_flags, 0,
+		GSS_C_NO_CHANNEL_BINDINGS, len ? &input : GSS_C_NO_BUFFER, NULL, out, NULL, NULL);
+}
+
+static OM_uint32 verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, void *msg, size_t msglen,
+		void *mic, size_t miclen) {
+	gss_buffer_desc m = { msglen, msg }, t = { miclen, mic };
+	return gss_verify_mic(minor, ctx, &m, &t, NULL);
+}
+
+#if !NEGOTIATE_HEIMDAL
+
+// acquire_acceptor acquires acceptor credentials for name, a principal
+// ("HTTP/host@R") or, when hostbased, a service ("HTTP@host"), or for any
+// key in the keytab when name is NULL. keytab and rcache may be NULL for the
+// library defaults.
+static OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
+		const char *keytab, const char *rcache, gss_cred_id_t *out) {
+	gss_key_value_element_desc kv[2];
+	gss_key_value_set_desc store = { 0, kv };
+	if (keytab) kv[store.count++] = (gss_key_value_element_desc){ "keytab", keytab };
+	if (rcache) kv[store.count++] = (gss_key_value_element_desc){ "rcache", rcache };
+	gss_name_t gname = GSS_C_NO_NAME;
+	if (name) {
+		OM_uint32 major = import_name(minor, name, hostbased ? nt_hostbased_service() : nt_krb5_principal(), &gname);
+		if (GSS_ERROR(major)) return major;
+	}
+	OM_uint32 major = gss_acquire_cred_from(minor, gname, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+		GSS_C_ACCEPT, &store, out, NULL, NULL);
+	OM_uint32 tmp;
+	if (gname != GSS_C_NO_NAME) gss_release_name(&tmp, &gname);
+	return major;
+}
+
+// acquire_initiator acquires initiator credentials from ccache (NULL for
+// the default), for the Kerberos mechanism alone, or for every mechanism
+// when all_mechs is set.
+static OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, int all_mechs, gss_cred_id_t *out) {
+	gss_key_value_element_desc kv = { "ccache", ccache };
+	gss_key_value_set_desc store = { ccache ? 1 : 0, &kv };
+	gss_OID_set_desc krb5 = { 1, mech_krb5() };
+	return gss_acquire_cred_from(minor, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+		all_mechs ? GSS_C_NO_OID_SET : &krb5, GSS_C_INITIATE, &store, out, NULL, NULL);
+}
+
+// store_initiator writes the initiator elements of cred into ccache,
+// replacing its contents.
+static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache) {
+	gss_key_value_element_desc kv = { "ccache", ccache };
+	gss_key_value_set_desc store = { 1, &kv };
+	return gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID, 1, 0, &store, NULL, NULL);
+}
+
+#else // Heimdal
+
+// krb5_failure reports a krb5 library error as GSS_S_FAILURE with the krb5
+// code as the minor status, as the GSS-API mechanism itself would.
+static OM_uint32 krb5_failure(OM_uint32 *minor, krb5_error_code code) {
+	*minor = (OM_uint32)code;
+	return GSS_S_FAILURE;
+}
+
+static OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
+		const char *keytab, const char *rcache, gss_cred_id_t *out) {
+	(void)rcache; // refused in Go: Heimdal's acceptor has no replay-cache option
+	krb5_context ctx;
+	krb5_error_code code = krb5_init_context(&ctx);
+	if (code) return krb5_failure(minor, code);
+	krb5_keytab kt = NULL;
+	krb5_principal p = NULL;
+	if (keytab) code = krb5_kt_resolve(ctx, keytab, &kt);
+	else code = krb5_kt_default(ctx, &kt);
+	if (!code && name) {
+		if (hostbased) {
+			// "service@host" names service/host in the default realm.
+			char *s = strdup(name), *at = strchr(s, '@');
+			if (at) *at = '/';
+			code = krb5_parse_name(ctx, s, &p);
+			free(s);
+		} else {
+			code = krb5_parse_name(ctx, name, &p);
+		}
+	}
+	krb5_keytab_entry entry;
+	if (!code && p) {
+		// Fail now, as MIT does, if the keytab has no key for the name...
+		code = krb5_kt_get_entry(ctx, kt, p, 0, 0, &entry);
+		if (!code) krb5_kt_free_entry(ctx, &entry);
+	} else if (!code) {
+		// ...or no key at all.
+		krb5_kt_cursor cursor;
+		code = krb5_kt_start_seq_get(ctx, kt, &cursor);
+		if (!code) {
+			code = krb5_kt_next_entry(ctx, kt, &entry, &cursor);
+			if (!code) krb5_kt_free_entry(ctx, &entry);
+			krb5_kt_end_seq_get(ctx, kt, &cursor);
+		}
+	}
+	OM_uint32 major = code ? krb5_failure(minor, code)
+		: gss_krb5_import_cred(minor, NULL, p, kt, out);
+	if (p) krb5_free_principal(ctx, p);
+	if (kt) krb5_kt_close(ctx, kt);
+	krb5_free_context(ctx);
+	return major;
+}
+
+static OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, int all_mechs, gss_cred_id_t *out) {
+	(void)all_mechs;
+	krb5_context ctx;
+	krb5_error_code code = krb5_init_context(&ctx);
+	if (code) return krb5_failure(minor, code);
+	krb5_ccache cc;
+	code = ccache ? krb5_cc_resolve(ctx, ccache, &cc) : krb5_cc_default(ctx, &cc);
+	OM_uint32 major = code ? krb5_failure(minor, code)
+		: gss_krb5_import_cred(minor, cc, NULL, NULL, out);
+	if (!code) krb5_cc_close(ctx, cc);
+	krb5_free_context(ctx);
+	return major;
+}
+
+static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache) {
+	krb5_context ctx;
+	krb5_error_code code = krb5_init_context(&ctx);
+	if (code) return krb5_failure(minor, code);
+	krb5_ccache cc;
+	code = krb5_cc_resolve(ctx, ccache, &cc);
+	OM_uint32 major = code ? krb5_failure(minor, code) : gss_krb5_copy_ccache(minor, cred, cc);
+	if (!code) krb5_cc_close(ctx, cc);
+	krb5_free_context(ctx);
+	return major;
+}
+
+#endif
