@@ -52,9 +52,13 @@ type Auth struct {
 	// it itself.
 	Delegated negotiate.Credential
 
-	// CCache names the credential cache the delegated credential was stored
-	// in, "FILE:/path" in the style of KRB5CCNAME, or "" when none was
-	// written. It is reserved for delegation storage and "" for now.
+	// CCache names the credential cache file the delegated credential was
+	// stored in, "FILE:/dir/name" in the style of KRB5CCNAME, or "" when
+	// none was written: without [WithDelegationDir], or when the client did
+	// not delegate. With the [PerRequest] policy the file is removed when
+	// the handler returns; with [PerPrincipal] it stays until the sweeper
+	// finds its tickets expired, and a later request of the same principal
+	// may replace it meanwhile.
 	CCache string
 
 	// Err is why authentication failed, when it did: a route where

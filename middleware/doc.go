@@ -34,6 +34,8 @@
 //	same                                      no             next runs, no principal;
 //	                                                         FailureFromContext tells why
 //	a server fault (unusable keytab, ...)     either         500, generic body, logged at Error
+//	or a delegated credential that cannot
+//	be stored (WithDelegationDir)
 //
 // Details:
 //
@@ -66,7 +68,61 @@
 // [Auth], read with [FromContext], [PrincipalFromContext] and
 // [FailureFromContext]. The values are valid until the handler returns. The
 // delegated credential, Auth.Delegated, is released then: a handler that
-// needs it later must store it in a credential cache before it returns.
+// needs it later must store it in a credential cache before it returns, or
+// let the middleware do so (see Delegation).
+//
+// # Delegation
+//
+// A client may delegate (forward) its ticket-granting ticket, so that the
+// handler can act as the user, calling another Negotiate service for
+// example (a double hop). The handler finds the credential in
+// Auth.Delegated, valid until it returns, when the middleware releases it.
+// Without delegation Auth.Delegated is nil; [WithDelegationRequired] makes
+// such a request fail with [ErrNoDelegation] instead, as a bad token
+// would.
+//
+// With [WithDelegationDir] the middleware also stores each delegated
+// credential in a credential cache file in that directory, before the
+// handler runs, and names it in Auth.CCache as "FILE:/dir/name":
+//
+//   - Policies ([WithCCachePolicy]). [PerPrincipal], the default, keeps one
+//     file per principal, replaced by each request that delegates, and left
+//     in place when the request ends. [PerRequest] gives each request its
+//     own file and removes it when the handler returns, even by panic.
+//   - Names. A file is named after the full principal by a reversible
+//     percent-encoding ([CCacheName], [PrincipalFromCCacheName]):
+//     "alice@EXAMPLE.TEST" is "alice@EXAMPLE.TEST", "svc/admin@R" is
+//     "svc%2Fadmin@R". A name never holds "/", "..", or NUL, never begins
+//     with ".", and two principals never share one. A per-request file
+//     adds "~" and 16 random hex digits. A principal without a realm, or
+//     whose name would exceed [MaxCCacheNameLen] bytes, cannot be stored:
+//     its delegating requests fail as below.
+//   - Writes. The credential is stored into a temporary file (".tmp-" and
+//     32 random hex digits) in the same directory, made mode 0600 whatever
+//     the umask, and renamed into place: a reader sees a whole file, the old
+//     one or the new, however many requests of one principal race.
+//   - Permissions. [New] refuses a directory that is missing, is not a
+//     directory, is writable by group or others (a shared /tmp would let
+//     others plant or pre-create files), or that the process cannot write.
+//     Files are readable by the server's user only.
+//   - Failures. When a store fails (directory removed or made read-only,
+//     disk full, ...), the request is answered 500 with a generic body, the
+//     cause and the directory are logged at Error, the credential is
+//     released, and other requests are served as before.
+//   - Sweeping. A background goroutine sweeps the directory every 5 minutes
+//     ([WithSweepInterval]), the first time one interval after [New]: it
+//     removes each ccache whose tickets have all expired, configuration
+//     entries aside, and each temporary file over a minute old, and logs
+//     each removal at Info. A file a request renames into place while the
+//     sweeper looks at the old one survives: the rename and the sweeper's
+//     last check and removal hold one lock, and the sweeper removes only
+//     the very file it read. It never touches a file
+//     whose name the middleware could not have written. [Middleware.Close]
+//     stops it, and must be called; [Middleware.SweepNow] sweeps at once,
+//     and [SweepDir] sweeps from another program, a cron job say.
+//
+// The files hold live credentials of the users: treat the directory like a
+// keytab's.
 //
 // # Mutual authentication
 //

@@ -19,8 +19,9 @@ type reasonError struct {
 func (e *reasonError) Error() string { return e.msg }
 func (e *reasonError) Unwrap() error { return e.kind }
 
-// Failures found by the middleware itself. All but [ErrNoPrincipal] are found
-// before the acceptor is called, and none of them is a server fault.
+// Failures found by the middleware itself. All but [ErrNoPrincipal] and
+// [ErrNoDelegation] are found before the acceptor is called, and none of
+// them is a server fault.
 var (
 	// ErrNoCredentials: the request carries no Negotiate credentials: no
 	// Authorization header, another scheme, or a bare "Negotiate" with no
@@ -50,11 +51,24 @@ var (
 	// request through. Its reason is "no_principal"; it wraps
 	// [negotiate.ErrIncomplete].
 	ErrNoPrincipal error = &reasonError{"acceptor reported success without a principal", "no_principal", negotiate.ErrIncomplete}
+
+	// ErrNoDelegation: the token was good, but the client delegated no
+	// credential and [WithDelegationRequired] is set. Its reason is
+	// "no_delegated_credential". It wraps no negotiate sentinel.
+	ErrNoDelegation error = &reasonError{"client delegated no credential", "no_delegated_credential", nil}
 )
+
+// ErrCCacheStore is the one server fault the middleware finds itself:
+// storing a delegated credential in the delegation directory
+// ([WithDelegationDir]) failed. The request is answered 500 and the error
+// logged at Error, wrapping the cause and naming the directory. Its reason
+// is "ccache_store_failed"; it wraps [negotiate.ErrInternal].
+var ErrCCacheStore error = &reasonError{"cannot store the delegated credential", "ccache_store_failed", negotiate.ErrInternal}
 
 // Reason names why err failed authentication, for logs and metrics: the
 // reason of one of this package's errors ("no_credentials",
-// "token_too_large", "bad_base64", "ntlm_offered", "no_principal"), else
+// "token_too_large", "bad_base64", "ntlm_offered", "no_principal",
+// "no_delegated_credential", "ccache_store_failed"), else
 // [negotiate.Category] ("replay", "clock_skew", ...), and "" for nil.
 func Reason(err error) string {
 	if e, ok := errors.AsType[*reasonError](err); ok {
@@ -63,11 +77,12 @@ func Reason(err error) string {
 	return negotiate.Category(err)
 }
 
-// isServerFault reports whether err is the server's fault. The middleware's
-// own errors never are, whatever [negotiate.IsServerFault] says of them.
+// isServerFault reports whether err is the server's fault. Of the
+// middleware's own errors only [ErrCCacheStore] is, whatever
+// [negotiate.IsServerFault] says of the cause it wraps.
 func isServerFault(err error) bool {
-	if _, ok := errors.AsType[*reasonError](err); ok {
-		return false
+	if e, ok := errors.AsType[*reasonError](err); ok {
+		return negotiate.IsServerFault(e.kind)
 	}
 	return negotiate.IsServerFault(err)
 }
@@ -84,6 +99,8 @@ func hint(err error) string {
 		return "replayed token: a client or proxy re-sent a used token"
 	case errors.Is(err, negotiate.ErrWrongService):
 		return "no key for the service principal: check the SPN the client used and the keytab"
+	case errors.Is(err, ErrNoDelegation):
+		return "no delegation: have the client delegate (curl --delegation always, a browser's delegation allowlist), and if it delegates by KDC policy, mark the service ok-as-delegate"
 	case errors.Is(err, ErrNTLMOffered):
 		return "NTLM offered: the client has no Kerberos ticket for this service, or is not set up for Negotiate"
 	}

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/middleware"
@@ -132,4 +135,85 @@ func ExampleWithOutcomeHook() {
 	// 200 "Negotiate YXAtcmVw" ""
 	// outcome: principal="" reason="no_credentials" status=401
 	// 401 "Negotiate" "Unauthorized\n"
+}
+
+// delegatingAcceptor stands in for *gss.Acceptor and a client that
+// delegates: it accepts any token as alice's, with a credential.
+type delegatingAcceptor struct{}
+
+func (delegatingAcceptor) Accept([]byte) (negotiate.Result, error) {
+	return negotiate.Result{
+		Principal: "alice@EXAMPLE.TEST",
+		Mech:      negotiate.MechKerberos,
+		Flags:     negotiate.FlagDelegate,
+		Delegated: exampleCred{},
+	}, nil
+}
+
+// exampleCred stands in for a *gss.Credential.
+type exampleCred struct{}
+
+func (exampleCred) Store(ccache string) error {
+	return os.WriteFile(strings.TrimPrefix(ccache, "FILE:"), []byte("a ccache"), 0o644)
+}
+
+func (exampleCred) Release() error { return nil }
+
+// With a delegation directory, each delegated credential is stored in a
+// ccache file there, named in Auth.CCache, before the handler runs. Close
+// stops the sweeper that removes expired files.
+func ExampleWithDelegationDir() {
+	dir, err := os.MkdirTemp("", "delegated-") // mode 0700
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+
+	mw, err := middleware.New(delegatingAcceptor{},
+		middleware.WithLogger(slog.New(slog.DiscardHandler)),
+		middleware.WithDelegationDir(dir),
+		middleware.WithDelegationRequired())
+	if err != nil {
+		panic(err)
+	}
+	defer mw.Close()
+
+	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _ := middleware.FromContext(r.Context())
+		// a.CCache is "FILE:" and the file's path: what gss_acquire_cred_from
+		// or a child process's KRB5CCNAME takes to act as the user.
+		path := strings.TrimPrefix(a.CCache, "FILE:")
+		fi, err := os.Stat(path)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(filepath.Base(path), fi.Mode())
+	}))
+	get(h, "/", "any-ticket")
+	// Output:
+	// alice@EXAMPLE.TEST -rw-------
+	// 200 "" ""
+}
+
+// Ccache file names are the principal, percent-encoded so that they are
+// safe in a directory and map back to exactly one principal.
+func ExampleCCacheName() {
+	for _, p := range []string{
+		"alice@EXAMPLE.TEST",
+		"HTTP/web.example.com@EXAMPLE.TEST",
+		"svc_admin@EXAMPLE.TEST",
+		"../../etc/passwd@EXAMPLE.TEST",
+	} {
+		name, err := middleware.CCacheName(p)
+		if err != nil {
+			panic(err)
+		}
+		back, err := middleware.PrincipalFromCCacheName(name)
+		fmt.Println(name, back == p, err)
+	}
+	// Output:
+	// alice@EXAMPLE.TEST true <nil>
+	// HTTP%2Fweb.example.com@EXAMPLE.TEST true <nil>
+	// svc_admin@EXAMPLE.TEST true <nil>
+	// %2E%2E%2F.%2E%2Fetc%2Fpasswd@EXAMPLE.TEST true <nil>
 }

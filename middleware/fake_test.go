@@ -4,6 +4,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/negotiate-go/negotiate"
@@ -17,16 +22,52 @@ const marker = "tokSECRET-"
 // the log, never a response body.
 const secretDetail = "minor 0x96c73a25 detail"
 
-// fakeCred is a delegated credential that counts its releases.
+// fakeCred is a delegated credential that counts its releases and stores.
 type fakeCred struct {
 	released atomic.Int32
+	stored   atomic.Int32
+
+	// contents is what Store writes into a "FILE:" cache: a ccache file
+	// (see testCCache). It is written in small pieces, so that readers
+	// racing an unprotected write would see a torn file. With contents nil
+	// Store writes nothing, as for a MEMORY: cache.
+	contents []byte
+	// fail makes Store fail with it, after writing half the file.
+	fail error
 }
 
-func (c *fakeCred) Store(string) error {
+func (c *fakeCred) Store(name string) error {
 	if c.released.Load() > 0 {
 		return errors.New("fakeCred: released")
 	}
-	return nil
+	c.stored.Add(1)
+	path, ok := strings.CutPrefix(name, "FILE:")
+	if !ok || c.contents == nil {
+		return c.fail
+	}
+	// 0666 like MIT krb5's FILE cache before its fchmod: only the umask
+	// and the middleware's own chmod make it private.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	if err != nil {
+		return fmt.Errorf("fakeCred: %w", err)
+	}
+	defer f.Close()
+	data := c.contents
+	if c.fail != nil {
+		data = data[:len(data)/2]
+	}
+	for len(data) > 0 {
+		n := min(len(data), 16)
+		if _, err := f.Write(data[:n]); err != nil {
+			return fmt.Errorf("fakeCred: %w", err)
+		}
+		data = data[n:]
+		runtime.Gosched()
+	}
+	if c.fail != nil {
+		return c.fail
+	}
+	return f.Close()
 }
 
 func (c *fakeCred) Release() error {
@@ -40,6 +81,12 @@ func (c *fakeCred) Release() error {
 type fakeAcceptor struct {
 	calls atomic.Int32
 	cred  *fakeCred // handed out by the "deleg..." kinds
+
+	// newCred, when set, makes the kind "deleg:PRINCIPAL" hand out a
+	// fresh credential of PRINCIPAL, recorded in issued.
+	newCred func(principal string) *fakeCred
+	mu      sync.Mutex
+	issued  []*fakeCred
 }
 
 func newFake() *fakeAcceptor { return &fakeAcceptor{cred: new(fakeCred)} }
@@ -54,7 +101,27 @@ func (a *fakeAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 	if !ok {
 		return negotiate.Result{}, gssErr(negotiate.ErrDefectiveToken)
 	}
+	if p, ok := strings.CutPrefix(kind, "deleg:"); ok && a.newCred != nil {
+		c := a.newCred(p)
+		a.mu.Lock()
+		a.issued = append(a.issued, c)
+		a.mu.Unlock()
+		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos, Flags: negotiate.FlagDelegate, Delegated: c}, nil
+	}
+	if p, ok := strings.CutPrefix(kind, "nodeleg:"); ok { // success without delegation
+		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos}, nil
+	}
+	if p, ok := strings.CutPrefix(kind, "typednil:"); ok { // a typed nil credential, as go-gssapi-c returns
+		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos, Delegated: (*fakeCred)(nil)}, nil
+	}
 	return fakeResult(kind, a.cred)
+}
+
+// issuedCreds returns the credentials newCred made so far.
+func (a *fakeAcceptor) issuedCreds() []*fakeCred {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.issued)
 }
 
 func cutMarker(s string) (string, bool) {

@@ -156,3 +156,75 @@ func (a *fuzzAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 	}
 	return res, err
 }
+
+// FuzzCCacheName checks the ccache file-name escaping: a name is safe in a
+// directory (no "/", no "..", no NUL, no leading "."), maps back to its
+// principal, never looks like a temporary or per-request file, and every
+// name the decoder accepts is the one name of its principal, so no two
+// principals share a file.
+func FuzzCCacheName(f *testing.F) {
+	f.Add("alice@EXAMPLE.TEST")                      // plain, nothing escaped
+	f.Add("svc/admin@EXAMPLE.TEST")                  // two components: "/" escaped
+	f.Add("svc_admin@EXAMPLE.TEST")                  // must differ from the above
+	f.Add("svc%2Fadmin@EXAMPLE.TEST")                // a "%" that looks like an escape
+	f.Add("../../etc/passwd@R")                      // path traversal
+	f.Add(".hidden@R")                               // leading dot
+	f.Add("a...b@R")                                 // dot runs
+	f.Add("..")                                      // no realm: refused
+	f.Add("")                                        // empty: refused
+	f.Add("nul\x00byte@R")                           // NUL
+	f.Add("x~0123456789abcdef@R")                    // the per-request separator
+	f.Add(".tmp-0123456789abcdef0123456789abcdef@R") // the temporary prefix
+	f.Add("jürgen@R\xff")                            // UTF-8 and invalid UTF-8
+	f.Add(`a\/b\@c@R`)                               // krb5 display-name escapes
+	f.Add(strings.Repeat("a", 198) + "@R")           // exactly at the limit
+	f.Add(strings.Repeat("/", 70) + "@R")            // over the limit once escaped
+	f.Add("alice@R~0123456789abcdef")                // a per-request name, as input to the decoder
+	f.Add("%2E%2E@R")                                // a name, as input to the decoder
+
+	f.Fuzz(func(t *testing.T, s string) {
+		name, err := CCacheName(s)
+		if err != nil {
+			if name != "" {
+				t.Fatalf("name %q with error %v", name, err)
+			}
+			if s != "" && strings.Contains(s, "@") && len(s) <= MaxCCacheNameLen/3 {
+				t.Fatalf("CCacheName(%q) failed: %v", s, err)
+			}
+		} else {
+			switch {
+			case name == "" || len(name) > MaxCCacheNameLen:
+				t.Fatalf("name %q of length %d", name, len(name))
+			case strings.ContainsAny(name, "/\x00~"), strings.Contains(name, ".."), name[0] == '.':
+				t.Fatalf("unsafe name %q for %q", name, s)
+			}
+			for i := range len(name) {
+				if !isSafe(name[i]) && name[i] != '%' {
+					t.Fatalf("name %q holds byte %#02x", name, name[i])
+				}
+			}
+			if p, err := PrincipalFromCCacheName(name); err != nil || p != s {
+				t.Fatalf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, s)
+			}
+			if k, p := classify(name); k != principalFile || p != s {
+				t.Fatalf("classify(%q) = %v, %q", name, k, p)
+			}
+			req := name + requestSep + "0123456789abcdef"
+			if k, p := classify(req); k != perRequestFile || p != s {
+				t.Fatalf("classify(%q) = %v, %q", req, k, p)
+			}
+		}
+
+		// s as a file name: if it decodes, it is its principal's only
+		// name (with any per-request suffix).
+		if p, err := PrincipalFromCCacheName(s); err == nil {
+			again, err := CCacheName(p)
+			base, _, _ := strings.Cut(s, requestSep)
+			if err != nil || again != base {
+				t.Fatalf("%q decodes to %q, whose name is %q (%v)", s, p, again, err)
+			}
+		} else if k, _ := classify(s); k == principalFile || k == perRequestFile {
+			t.Fatalf("classify(%q) = %v, but it does not decode: %v", s, k, err)
+		}
+	})
+}

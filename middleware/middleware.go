@@ -26,16 +26,22 @@ type Acceptor interface {
 // Middleware authenticates requests with HTTP Negotiate. Build one with
 // [New] and put it in front of handlers with [Middleware.Wrap]. It holds no
 // per-request state, so one Middleware may wrap any number of handlers
-// serving concurrent requests.
+// serving concurrent requests. With [WithDelegationDir] it runs a sweeper
+// that [Middleware.Close] stops.
 type Middleware struct {
-	acc Acceptor
-	cfg config
+	acc   Acceptor
+	cfg   config
+	store *store // nil without WithDelegationDir
 }
 
 // New returns a Middleware that authenticates with acc. It rejects
 // configurations that cannot work: a nil acceptor, a nil option or function,
 // a status outside 400 to 599, a body and a handler set for the same
-// response, a token cap that is not positive.
+// response, a token cap or sweep interval that is not positive, a ccache
+// policy or sweep interval without a delegation directory, and a delegation
+// directory that is missing, not a directory, writable by group or others,
+// or not writable by the process. With a delegation directory it starts the
+// sweeper, which [Middleware.Close] stops.
 func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 	if isNil(acc) {
 		return nil, errors.New("middleware: nil Acceptor")
@@ -55,7 +61,24 @@ func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 	if cfg.forbidden.bodySet && cfg.forbidden.handler != nil {
 		return nil, errors.New("middleware: WithForbiddenBody and WithForbiddenHandler both set")
 	}
-	return &Middleware{acc: acc, cfg: cfg}, nil
+	m := &Middleware{acc: acc, cfg: cfg}
+	if cfg.delegationDir == "" {
+		if cfg.policySet {
+			return nil, errors.New("middleware: WithCCachePolicy without WithDelegationDir")
+		}
+		if cfg.sweepSet {
+			return nil, errors.New("middleware: WithSweepInterval without WithDelegationDir")
+		}
+		return m, nil
+	}
+	// Last, as it writes to the directory.
+	dir, err := checkDelegationDir(cfg.delegationDir)
+	if err != nil {
+		return nil, fmt.Errorf("middleware: WithDelegationDir: %w", err)
+	}
+	m.store = &store{dir: dir, policy: cfg.ccachePolicy, log: cfg.logger}
+	m.startSweeper(cfg.sweepInterval)
+	return m, nil
 }
 
 // isNil reports whether v is nil or an interface holding a nil pointer, map,
@@ -99,6 +122,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err == nil && res.Principal == "" {
 			err = ErrNoPrincipal // fail closed
 		}
+		if res.Delegated != nil && isNil(res.Delegated) {
+			// A typed nil pointer is no credential: it would pass
+			// WithDelegationRequired and then fail, or panic, in Store.
+			res.Delegated = nil
+		}
 	}
 	elapsed := time.Since(start)
 	if err != nil {
@@ -111,6 +139,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if res.Delegated != nil {
 		// Deferred first, so it runs even if the hook or next panics.
 		defer m.release(r, res.Delegated)
+	} else if m.cfg.delegationRequired {
+		m.refuse(w, r, h.next, ErrNoDelegation, res.Principal, elapsed)
+		return
+	}
+	var ccname string
+	if res.Delegated != nil && m.store != nil {
+		path, err := m.store.save(res.Principal, res.Delegated)
+		if err != nil {
+			m.storeFailed(w, r, res.Principal, err, elapsed)
+			return
+		}
+		if m.store.policy == PerRequest {
+			defer m.store.discard(r, path)
+		}
+		ccname = "FILE:" + path
 	}
 	ctx := &authContext{
 		Context: r.Context(),
@@ -122,6 +165,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Flags:       res.Flags,
 			Expiry:      res.Expiry,
 			Delegated:   res.Delegated,
+			CCache:      ccname,
 		},
 	}
 	if len(res.OutputToken) > 0 {
@@ -155,6 +199,8 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 		m.logFailure(r, slog.LevelDebug, "negotiate: no credentials", err, "")
 	case errors.Is(err, ErrNTLMOffered):
 		m.logFailure(r, slog.LevelInfo, "negotiate: NTLM offered", err, "")
+	case err == ErrNoDelegation:
+		m.logFailure(r, slog.LevelInfo, "negotiate: no delegated credential", err, principal)
 	default:
 		m.logFailure(r, slog.LevelInfo, "negotiate: authentication failed", err, principal)
 	}
@@ -173,6 +219,22 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: resp.status})
 	respond(w, r, resp, err, challenge)
+}
+
+// storeFailed answers 500 to a request whose delegated credential could not
+// be stored, and logs why at Error. The caller releases the credential.
+func (m *Middleware) storeFailed(w http.ResponseWriter, r *http.Request, principal string, cause error, elapsed time.Duration) {
+	err := fmt.Errorf("%w in %s: %w", ErrCCacheStore, m.store.dir, cause)
+	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelError) {
+		log.LogAttrs(r.Context(), slog.LevelError, "negotiate: storing the delegated credential failed",
+			slog.String("reason", Reason(err)),
+			slog.String("error", err.Error()),
+			slog.String("principal", principal),
+			slog.String("delegation_dir", m.store.dir),
+			slog.String("remote_addr", r.RemoteAddr))
+	}
+	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: http.StatusInternalServerError})
+	writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
 }
 
 // logFailure logs a request that did not authenticate. It never logs the

@@ -682,6 +682,8 @@ func TestReason(t *testing.T) {
 		{ErrBadBase64, "bad_base64", negotiate.ErrDefectiveToken},
 		{ErrNTLMOffered, "ntlm_offered", negotiate.ErrBadMech},
 		{ErrNoPrincipal, "no_principal", negotiate.ErrIncomplete},
+		{ErrNoDelegation, "no_delegated_credential", nil},
+		{fmt.Errorf("%w in /dir: %w", ErrCCacheStore, gssErr(negotiate.ErrReplay)), "ccache_store_failed", negotiate.ErrInternal},
 		{fmt.Errorf("wrapped: %w", ErrBadBase64), "bad_base64", negotiate.ErrDefectiveToken},
 		{gssErr(negotiate.ErrReplay), "replay", negotiate.ErrReplay},
 		{gssErr(negotiate.ErrServerCredentials), "server_credentials", negotiate.ErrServerCredentials},
@@ -695,10 +697,13 @@ func TestReason(t *testing.T) {
 			t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.is)
 		}
 	}
-	for _, err := range []error{ErrNoCredentials, ErrTokenTooLarge, ErrBadBase64, ErrNTLMOffered, ErrNoPrincipal} {
+	for _, err := range []error{ErrNoCredentials, ErrTokenTooLarge, ErrBadBase64, ErrNTLMOffered, ErrNoPrincipal, ErrNoDelegation} {
 		if isServerFault(err) {
 			t.Errorf("isServerFault(%v) = true", err)
 		}
+	}
+	if !isServerFault(fmt.Errorf("%w in /dir: %w", ErrCCacheStore, errors.New("disk full"))) {
+		t.Error("isServerFault(ErrCCacheStore) = false")
 	}
 	if !isServerFault(gssErr(negotiate.ErrInternal)) {
 		t.Error("isServerFault(ErrInternal) = false")

@@ -25,6 +25,13 @@ type config struct {
 	maxTokenSize int
 	logger       *slog.Logger
 	hook         func(Outcome)
+
+	delegationDir      string // "" when credentials are not stored
+	ccachePolicy       CCachePolicy
+	policySet          bool
+	sweepInterval      time.Duration
+	sweepSet           bool
+	delegationRequired bool
 }
 
 // response is how the middleware answers one kind of refusal: a status and a
@@ -38,11 +45,12 @@ type response struct {
 
 func defaultConfig() config {
 	return config{
-		required:     func(*http.Request) bool { return true },
-		unauthorized: response{status: http.StatusUnauthorized, body: "Unauthorized\n"},
-		forbidden:    response{status: http.StatusForbidden, body: "Forbidden\n"},
-		maxTokenSize: DefaultMaxTokenSize,
-		logger:       slog.Default(),
+		required:      func(*http.Request) bool { return true },
+		unauthorized:  response{status: http.StatusUnauthorized, body: "Unauthorized\n"},
+		forbidden:     response{status: http.StatusForbidden, body: "Forbidden\n"},
+		maxTokenSize:  DefaultMaxTokenSize,
+		logger:        slog.Default(),
+		sweepInterval: DefaultSweepInterval,
 	}
 }
 
@@ -56,17 +64,20 @@ type Outcome struct {
 
 	// Reason is "" when the request authenticated, else [Reason] of the
 	// failure: "no_credentials" when it carried none, "replay",
-	// "bad_base64" and so on.
+	// "bad_base64", "no_delegated_credential", "ccache_store_failed" and
+	// so on.
 	Reason string
 
 	// Duration is the time spent authenticating: parsing the header and
-	// calling the acceptor. It does not include the next handler.
+	// calling the acceptor. It does not include storing a delegated
+	// credential, nor the next handler.
 	Duration time.Duration
 
 	// Status is the status of the response the middleware chose: the
 	// unauthorized or forbidden status (even when a custom handler writes
-	// the response), or 500 for a server fault. It is 0 when the next
-	// handler runs, with or without a principal.
+	// the response), or 500 for a server fault, a failure to store a
+	// delegated credential included. It is 0 when the next handler runs,
+	// with or without a principal.
 	Status int
 }
 

@@ -1,0 +1,211 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MaxCCacheNameLen is the longest file name [CCacheName] returns, in bytes.
+// With the per-request suffix a name stays well under the 255 bytes most
+// file systems allow.
+const MaxCCacheNameLen = 200
+
+// File-name parts that no escaped principal contains, so that the kinds of
+// file in a delegation directory never meet.
+const (
+	// tempPrefix opens a file being written: a leading dot is always
+	// escaped in a principal's name.
+	tempPrefix = ".tmp-"
+	// requestSep separates a principal's name from the random suffix of a
+	// per-request file: "~" is always escaped.
+	requestSep = "~"
+	// tempHexLen and requestHexLen are the lengths of the random hex parts.
+	tempHexLen    = 32
+	requestHexLen = 16
+)
+
+// CCacheName returns the file name of principal's credential cache in a
+// delegation directory: the principal, percent-encoded so that the name is
+// safe in any directory and maps back to exactly one principal.
+//
+// The scheme, fixed and documented so that other tools can apply it:
+//
+//   - the bytes A-Z a-z 0-9 and "@._+=,-" stand for themselves, except a
+//     "." that begins the name or follows another "."
+//   - every other byte, "%", "/", "~", NUL, a byte of a multi-byte UTF-8
+//     character, and such a ".", is written %XX, with two upper-case hex
+//     digits.
+//
+// So "alice@EXAMPLE.TEST" is "alice@EXAMPLE.TEST", "HTTP/web.example.com@R"
+// is "HTTP%2Fweb.example.com@R", and "svc/admin@R" and "svc_admin@R" are
+// "svc%2Fadmin@R" and "svc_admin@R". A name never contains "/", "..",
+// "~" or NUL and never begins with ".", so it is never ".", "..", a hidden
+// file, a path, or a temporary or per-request file of the middleware.
+//
+// It fails for a principal without "@" (Kerberos display names always end
+// in "@REALM"), which keeps other files, such as "README" or
+// "krb5cc_1000", from ever looking like the middleware's, and for one whose
+// name would be longer than [MaxCCacheNameLen] bytes.
+// [PrincipalFromCCacheName] is its inverse.
+func CCacheName(principal string) (string, error) {
+	if principal == "" {
+		return "", errors.New("middleware: empty principal has no ccache name")
+	}
+	if strings.IndexByte(principal, '@') < 0 {
+		// Kerberos display names always carry the realm. Requiring it
+		// keeps names such as "README" and "krb5cc_1000" foreign to the
+		// sweeper.
+		return "", fmt.Errorf("middleware: principal %.64q has no realm, so no ccache name", principal)
+	}
+	n := 0
+	for i := range len(principal) {
+		if needsEscape(principal, i) {
+			n += 3
+		} else {
+			n++
+		}
+	}
+	if n > MaxCCacheNameLen {
+		return "", fmt.Errorf("middleware: ccache name of principal %.64q... would be %d bytes, over %d", principal, n, MaxCCacheNameLen)
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, n)
+	for i := range len(principal) {
+		c := principal[i]
+		if needsEscape(principal, i) {
+			b = append(b, '%', hex[c>>4], hex[c&0xf])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b), nil
+}
+
+// needsEscape reports whether s[i] is written %XX.
+func needsEscape(s string, i int) bool {
+	c := s[i]
+	if c == '.' {
+		return i == 0 || s[i-1] == '.'
+	}
+	return !isSafe(c)
+}
+
+// isSafe reports whether c may stand for itself in a name: A-Z a-z 0-9 and
+// "@._+=,-". ("." has the further rule of needsEscape.)
+func isSafe(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("@._+=,-", c) >= 0
+}
+
+// PrincipalFromCCacheName returns the principal whose credential cache is
+// the file name: the inverse of [CCacheName]. It also accepts the name of a
+// per-request file ([PerRequest]), which adds "~" and 16 lower-case hex
+// digits. It fails for any other name, including one that is not in the
+// exact form CCacheName writes (lower-case hex, a needlessly escaped byte),
+// so that every principal has one name and every name one principal.
+func PrincipalFromCCacheName(name string) (string, error) {
+	base, _, err := splitCCacheName(name)
+	if err != nil {
+		return "", err
+	}
+	return decodeCCacheName(base)
+}
+
+// splitCCacheName splits a per-request name into the principal's name and
+// its random suffix. A per-principal name has no suffix.
+func splitCCacheName(name string) (base, suffix string, err error) {
+	base, suffix, found := strings.Cut(name, requestSep)
+	if !found {
+		return name, "", nil
+	}
+	if len(suffix) != requestHexLen || !isLowerHex(suffix) {
+		return "", "", fmt.Errorf("middleware: %q is not a ccache name: bad per-request suffix", name)
+	}
+	return base, suffix, nil
+}
+
+func decodeCCacheName(name string) (string, error) {
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("middleware: %q is not a ccache name: %s", name, why)
+	}
+	if name == "" {
+		return bad("empty")
+	}
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c != '%' {
+			if !isSafe(c) {
+				return bad(fmt.Sprintf("unescaped byte %#02x", c))
+			}
+			b = append(b, c)
+			continue
+		}
+		if i+2 >= len(name) || !isUpperHex(name[i+1]) || !isUpperHex(name[i+2]) {
+			return bad("bad %XX escape")
+		}
+		b = append(b, unhex(name[i+1])<<4|unhex(name[i+2]))
+		i += 2
+	}
+	p := string(b)
+	// One principal, one name: anything CCacheName would not write, such
+	// as a needless escape, a leading "." or a name over the limit, fails.
+	if again, err := CCacheName(p); err != nil || again != name {
+		return bad("not in canonical form")
+	}
+	return p, nil
+}
+
+func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
+func isLowerHex(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'A' + 10
+}
+
+// fileKind is what a name in a delegation directory is to the middleware.
+type fileKind int
+
+const (
+	foreignFile    fileKind = iota // not the middleware's: never touched
+	tempFile                       // ".tmp-" and 32 hex digits: being written, or left by a crash
+	principalFile                  // CCacheName(principal)
+	perRequestFile                 // CCacheName(principal) + "~" + 16 hex digits
+)
+
+// classify tells which kind of file name is, and the principal for a ccache.
+func classify(name string) (fileKind, string) {
+	if rest, ok := strings.CutPrefix(name, tempPrefix); ok {
+		if len(rest) == tempHexLen && isLowerHex(rest) {
+			return tempFile, ""
+		}
+		return foreignFile, ""
+	}
+	base, suffix, err := splitCCacheName(name)
+	if err != nil {
+		return foreignFile, ""
+	}
+	p, err := decodeCCacheName(base)
+	if err != nil {
+		return foreignFile, ""
+	}
+	if suffix != "" {
+		return perRequestFile, p
+	}
+	return principalFile, p
+}

@@ -1,0 +1,129 @@
+package middleware
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCCacheName(t *testing.T) {
+	tests := []struct {
+		principal string
+		name      string // "" when CCacheName fails
+	}{
+		{"alice@EXAMPLE.TEST", "alice@EXAMPLE.TEST"},
+		{"svc/admin@R", "svc%2Fadmin@R"},
+		{"svc_admin@R", "svc_admin@R"},
+		{"svc%2Fadmin@R", "svc%252Fadmin@R"},
+		{"HTTP/web.example.com@EXAMPLE.TEST", "HTTP%2Fweb.example.com@EXAMPLE.TEST"},
+		{".hidden@R", "%2Ehidden@R"},
+		{"..@R", "%2E%2E@R"},
+		{"a..b@R", "a.%2Eb@R"},
+		{"a...b@R", "a.%2E%2Eb@R"},
+		{"../../etc/passwd@R", "%2E%2E%2F.%2E%2Fetc%2Fpasswd@R"},
+		{"a~b@R", "a%7Eb@R"},
+		{"nul\x00@R", "nul%00@R"},
+		{"jürgen@R", "j%C3%BCrgen@R"},
+		{`a\@b@R`, "a%5C@b@R"},
+		{"user@corp.example@AD.EXAMPLE", "user@corp.example@AD.EXAMPLE"},
+		{"A-Z+a=z,0.9@R", "A-Z+a=z,0.9@R"},
+		{"sp ace@R", "sp%20ace@R"},
+		{"@", "@"},
+		{"", ""},
+		{"alice", ""},                                                      // no realm
+		{strings.Repeat("a", 199) + "@R", ""},                              // 201 bytes
+		{strings.Repeat("a", 198) + "@R", strings.Repeat("a", 198) + "@R"}, // 200 bytes
+		{strings.Repeat("/", 67) + "@R", ""},                               // 201 escaped bytes, and 2 more
+		{strings.Repeat("/", 66) + "@R", strings.Repeat("%2F", 66) + "@R"},
+	}
+	for _, tt := range tests {
+		name, err := CCacheName(tt.principal)
+		if tt.name == "" {
+			if err == nil {
+				t.Errorf("CCacheName(%q) = %q, want an error", tt.principal, name)
+			} else if !strings.HasPrefix(err.Error(), "middleware: ") {
+				t.Errorf("error %q lacks the package prefix", err)
+			}
+			continue
+		}
+		if err != nil || name != tt.name {
+			t.Errorf("CCacheName(%q) = %q, %v, want %q", tt.principal, name, err, tt.name)
+			continue
+		}
+		if p, err := PrincipalFromCCacheName(name); err != nil || p != tt.principal {
+			t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, tt.principal)
+		}
+	}
+}
+
+func TestPrincipalFromCCacheName(t *testing.T) {
+	good := []struct{ name, principal string }{
+		{"alice@R", "alice@R"},
+		{"alice@R~0123456789abcdef", "alice@R"},
+		{"svc%2Fadmin@R~ffffffffffffffff", "svc/admin@R"},
+	}
+	for _, tt := range good {
+		if p, err := PrincipalFromCCacheName(tt.name); err != nil || p != tt.principal {
+			t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want %q", tt.name, p, err, tt.principal)
+		}
+	}
+	bad := []string{
+		"",
+		".",
+		"..",
+		".hidden@R",
+		".tmp-0123456789abcdef0123456789abcdef",
+		"a/b@R",                    // unescaped "/"
+		"a b@R",                    // unescaped space
+		"a..b@R",                   // second "." unescaped
+		"%2E.@R",                   // ".." is "%2E%2E": a "." after a "." is escaped
+		"a%2fb@R",                  // lower-case hex
+		"%61lice@R",                // needless escape
+		"a%2@R",                    // short escape
+		"a%@R",                     // bare "%"
+		"a%G0@R",                   // not hex
+		"alice",                    // no realm
+		"README",                   // no realm
+		"krb5cc_1000",              // no realm
+		"alice@R~",                 // empty suffix
+		"alice@R~0123",             // short suffix
+		"alice@R~0123456789ABCDEF", // upper-case suffix
+		"alice@R~0123456789abcdef~0123456789abcdef",
+		"~0123456789abcdef", // no principal
+		"alice@R\x00",
+		strings.Repeat("a", 199) + "@R", // over the limit
+	}
+	for _, name := range bad {
+		if p, err := PrincipalFromCCacheName(name); err == nil {
+			t.Errorf("PrincipalFromCCacheName(%q) = %q, want an error", name, p)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name      string
+		kind      fileKind
+		principal string
+	}{
+		{"alice@R", principalFile, "alice@R"},
+		{"alice@R~0123456789abcdef", perRequestFile, "alice@R"},
+		{".tmp-0123456789abcdef0123456789abcdef", tempFile, ""},
+		{".tmp-0123456789ABCDEF0123456789abcdef", foreignFile, ""},
+		{".tmp-0123456789abcdef", foreignFile, ""},
+		{".tmp-probe", foreignFile, ""},
+		{"README", foreignFile, ""},
+		{"krb5cc_0", foreignFile, ""},
+		{"alice@R.bak~", foreignFile, ""},
+		{"a%2fb@R", foreignFile, ""},
+	}
+	for _, tt := range tests {
+		kind, p := classify(tt.name)
+		if kind != tt.kind || p != tt.principal {
+			t.Errorf("classify(%q) = %v, %q, want %v, %q", tt.name, kind, p, tt.kind, tt.principal)
+		}
+	}
+	// The middleware's own names classify as written.
+	if k, _ := classify(tempName()); k != tempFile {
+		t.Errorf("tempName() classifies as %v", k)
+	}
+}

@@ -1,0 +1,219 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/negotiate-go/negotiate/internal/ccache"
+)
+
+// Close stops the sweeper that [WithDelegationDir] starts and waits for it
+// to return. It must be called once the Middleware is no longer needed, or
+// the sweeper's goroutine runs, and keeps the Middleware alive, for the
+// life of the process. The Middleware goes on serving requests after
+// Close, storing credentials without sweeping them. Close is idempotent and
+// safe for concurrent use, does nothing without a delegation directory, and
+// returns nil.
+func (m *Middleware) Close() error {
+	s := m.store
+	if s == nil {
+		return nil
+	}
+	s.closeOnce.Do(func() { close(s.stop) })
+	<-s.done
+	return nil
+}
+
+// SweepNow sweeps the delegation directory once, now, as the background
+// sweeper does every interval: it removes the ccaches whose tickets have all
+// expired and the temporary files older than a minute, logs each removal at
+// Info, and returns how many files it removed. The error joins what went
+// wrong, per file (an unreadable or malformed ccache, which stays) or for the
+// whole directory. Without a delegation directory it does nothing.
+func (m *Middleware) SweepNow() (removed int, err error) {
+	s := m.store
+	if s == nil {
+		return 0, nil
+	}
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	files, err := sweep(s.dir, time.Now(), &s.mu)
+	for _, f := range files {
+		attrs := []slog.Attr{slog.String("file", f.Name), slog.String("delegation_dir", s.dir)}
+		msg := "negotiate: removed a stale temporary ccache"
+		if f.Principal != "" {
+			msg = "negotiate: removed an expired delegated ccache"
+			attrs = append(attrs, slog.String("principal", f.Principal), slog.Time("expired", f.Expired))
+		}
+		s.log.LogAttrs(context.Background(), slog.LevelInfo, msg, attrs...)
+	}
+	if err != nil {
+		s.log.LogAttrs(context.Background(), slog.LevelWarn, "negotiate: sweeping the delegation directory",
+			slog.String("error", err.Error()), slog.String("delegation_dir", s.dir))
+	}
+	return len(files), err
+}
+
+// SweptFile is a file a sweep removed from a delegation directory.
+type SweptFile struct {
+	// Name is the file's name in the directory.
+	Name string
+	// Principal is the principal of a ccache, or "" for a temporary file.
+	Principal string
+	// Expired is when the ccache's last ticket expired, or the zero Time
+	// for a temporary file or a ccache that held no ticket.
+	Expired time.Time
+}
+
+// SweepDir sweeps the delegation directory dir once, as of now, the way the
+// middleware's sweeper does, for a cron job or a tool that runs outside the
+// server. It removes:
+//
+//   - each ccache, named as [CCacheName] or [PerRequest] name them, whose
+//     tickets have all expired by now, configuration entries aside;
+//   - each temporary file (".tmp-" and 32 hex digits) last modified over a
+//     minute before now.
+//
+// It never touches a file whose name is not one of these, nor anything but
+// a regular file, and leaves a ccache it cannot parse. Before it removes a
+// ccache it checks that the file is still the one it read, so a file a
+// server has just replaced survives; the check and the removal are not
+// atomic across processes, and in the rare race a fresh file is removed,
+// to be written again by the principal's next request. Within the server's
+// own process, [Middleware.SweepNow] closes that gap.
+//
+// It returns the files it removed and, joined, what went wrong for single
+// files or the directory.
+func SweepDir(dir string, now time.Time) ([]SweptFile, error) {
+	return sweep(dir, now, new(sync.Mutex))
+}
+
+// sweep is SweepDir with the lock that a writer's rename takes.
+func sweep(dir string, now time.Time, mu *sync.Mutex) ([]SweptFile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("sweep %s: %w", dir, err)
+	}
+	var removed []SweptFile
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		kind, principal := classify(name)
+		if kind == foreignFile || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		var fi fs.FileInfo
+		var f SweptFile
+		if kind == tempFile {
+			fi, err = os.Lstat(path)
+			if err != nil {
+				errs = appendErr(errs, err)
+				continue
+			}
+			if now.Sub(fi.ModTime()) <= tempMaxAge {
+				continue
+			}
+			f = SweptFile{Name: name}
+		} else {
+			var end time.Time
+			var expired bool
+			fi, end, expired, err = readExpiry(path, now)
+			if err != nil {
+				errs = appendErr(errs, fmt.Errorf("%s: %w", path, err))
+				continue
+			}
+			if !expired {
+				continue
+			}
+			f = SweptFile{Name: name, Principal: principal, Expired: end}
+		}
+		if ok, err := removeIfSame(path, fi, mu); err != nil {
+			errs = appendErr(errs, err)
+		} else if ok {
+			removed = append(removed, f)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// appendErr appends err unless the file went away meanwhile, which is not an
+// error of the sweep.
+func appendErr(errs []error, err error) []error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return errs
+	}
+	return append(errs, err)
+}
+
+// readExpiry reads the ccache at path and tells whether its tickets have all
+// expired by now, and when the last one expired. fi is the file it read,
+// checked to be the regular file the name pointed to.
+func readExpiry(path string, now time.Time) (fi fs.FileInfo, end time.Time, expired bool, err error) {
+	lfi, err := os.Lstat(path)
+	if err != nil {
+		return nil, end, false, err
+	}
+	if !lfi.Mode().IsRegular() {
+		return nil, end, false, errors.New("not a regular file")
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, end, false, err
+	}
+	defer file.Close()
+	fi, err = file.Stat()
+	if err != nil {
+		return nil, end, false, err
+	}
+	if !os.SameFile(lfi, fi) {
+		return nil, end, false, nil // replaced meanwhile: fresh
+	}
+	c, err := ccache.Read(file)
+	if err != nil {
+		return nil, end, false, err
+	}
+	end, ok := c.LatestEnd()
+	return fi, end, !ok || !end.After(now), nil
+}
+
+// removeIfSame removes path if it still is the file fi, holding mu from the
+// check to the removal.
+func removeIfSame(path string, fi fs.FileInfo, mu *sync.Mutex) (bool, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	now, err := os.Lstat(path)
+	if err != nil || !os.SameFile(fi, now) {
+		return false, nil // gone or replaced: not ours to remove
+	}
+	if err := os.Remove(path); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// startSweeper runs a sweep every interval until Close.
+func (m *Middleware) startSweeper(interval time.Duration) {
+	s := m.store
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				m.SweepNow()
+			}
+		}
+	}()
+}
