@@ -6,19 +6,27 @@ GO          ?= go
 FUZZTIME    ?= 60s
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-# System packages: the GSS-API headers and library for cgo, and MIT's KDC,
-# admin and client programs, which the tests start as a throwaway realm.
-DEB_PACKAGES := libkrb5-dev pkg-config krb5-kdc krb5-admin-server krb5-user
+# System packages: the GSS-API headers and library for cgo; MIT's KDC, admin
+# and client programs, which the demo and the tests start as a throwaway
+# realm; curl, a real Negotiate client the tests drive.
+DEB_PACKAGES := libkrb5-dev pkg-config krb5-kdc krb5-admin-server krb5-user curl
 
 # Fuzz targets, as package:Target.
 FUZZ_TARGETS := \
 	./gss:FuzzOptimisticKerberos \
 	./middleware:FuzzParseAuthorization \
-	./middleware:FuzzMiddleware
+	./middleware:FuzzMiddleware \
+	./middleware:FuzzCCacheName \
+	./internal/ccache:FuzzParse
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build test lint fuzz bench
+# Build against Heimdal instead of MIT: alias .pc files give Heimdal's
+# libraries MIT's pkg-config names, and the define keeps Go's build cache
+# from mixing the two builds (it does not see PKG_CONFIG_PATH).
+HEIMDAL_ENV := PKG_CONFIG_PATH=$(CURDIR)/build/heimdal CGO_CFLAGS="-g -O2 -DNEGOTIATE_WANT_HEIMDAL"
+
+.PHONY: all deps deps-heimdal build demo test test-heimdal lint fuzz bench
 
 all: build
 
@@ -28,8 +36,8 @@ deps:
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
-		$(SUDO) apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	else echo "deps: all installed"; fi
 
 ## build: compile everything; the middleware must build without cgo.
@@ -37,10 +45,25 @@ build:
 	$(GO) build ./...
 	CGO_ENABLED=0 $(GO) build ./middleware/...
 
+## demo: run the demo server with its own throwaway realm (Ctrl-C stops it).
+demo: deps
+	$(GO) run ./cmd/demo
+
 ## test: vet, then every test with the race detector, against a real KDC.
 test: build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## deps-heimdal: install Heimdal's development files beside MIT's.
+deps-heimdal:
+	@dpkg-query -W -f='$${Status}' heimdal-multidev 2>/dev/null | grep -q 'install ok installed' || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y heimdal-multidev; }
+
+## test-heimdal: the tests that touch GSS-API, built against Heimdal's
+## library and run against the MIT test KDC (the protocol is the same).
+test-heimdal: deps-heimdal
+	$(HEIMDAL_ENV) $(GO) vet ./gss/
+	$(HEIMDAL_ENV) $(GO) test -race -count=1 ./gss/ ./client/ ./integration/ ./cmd/demo/
 
 ## lint: formatting, vet and staticcheck.
 lint:
