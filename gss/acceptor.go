@@ -15,10 +15,12 @@ import (
 // construction, from a keytab. It is safe for concurrent use by many
 // goroutines; it satisfies middleware.Acceptor.
 type Acceptor struct {
-	desc    string // what the credential is for, for error messages
-	bound   string // the service principal without realm; "" for any key in the keytab
-	names   localNames
-	replays *replayCache // nil when the library keeps its own, or replay detection is off
+	desc           string // what the credential is for, for error messages
+	keytab         string // "" for the default keytab
+	bound          string // the service principal without realm; "" for any key in the keytab
+	boundPrincipal string // bound as krb5 parses it: the realm, if given, kept
+	names          localNames
+	replays        *replayCache // nil when the library keeps its own, or replay detection is off
 
 	mu     sync.RWMutex // held for reading by Accept, for writing by Close
 	cred   credID
@@ -143,7 +145,11 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 	if nameDesc == "any principal" {
 		bound = ""
 	}
-	a := &Acceptor{desc: desc, bound: bound}
+	boundPrincipal := c.principal
+	if boundPrincipal == "" {
+		boundPrincipal = bound
+	}
+	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal}
 	rcache := c.rcache
 	if isHeimdal() {
 		// Heimdal 7's acceptor detects no replays: this package does.
@@ -254,23 +260,43 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 // the library's report of KRB5KRB_AP_ERR_REPEAT.
 var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrRepeat), "Request is a replay")
 
-// explain sharpens a library's vague report of a ticket for another
-// service: Heimdal, bound to one key, says only that decryption failed. The
-// ticket's server name is in the clear.
+// explain sharpens a library's vague report of a failed accept with what
+// the ticket says in the clear. Heimdal, bound to one key, reports a ticket
+// for another service as a failed decryption, and a missing keytab, a
+// keytab without the service's key and a stale key version all as "key
+// table entry not found"; MIT's reports are exact already.
 func (a *Acceptor) explain(err error, token []byte) error {
 	var ge *Error
-	if a.bound == "" || !errors.As(err, &ge) || int32(ge.Minor) != krbApErrBadIntegrity {
+	if a.bound == "" || !errors.As(err, &ge) {
 		return err
 	}
-	if req, ok := parseAPReq(token); ok {
-		if server := req.serverName(); server != "" && server != a.bound {
-			sharper := *ge
-			sharper.Message += fmt.Sprintf(" (the ticket is for %s, not %s)", server, a.bound)
-			sharper.category = negotiate.ErrWrongService
-			return &sharper
-		}
+	minor := int32(ge.Minor)
+	if minor != krbApErrBadIntegrity && minor != krbKtNotFound {
+		return err
 	}
-	return err
+	req, ok := parseAPReq(token)
+	if !ok {
+		return err
+	}
+	server, kvno, ok := req.ticketServer()
+	if !ok {
+		return err
+	}
+	sharper := *ge
+	switch {
+	case server != a.bound:
+		sharper.Message += fmt.Sprintf(" (the ticket is for %s, not %s)", server, a.bound)
+		sharper.category = negotiate.ErrWrongService
+	case minor != krbKtNotFound:
+		return err
+	case keytabHolds(a.keytab, a.boundPrincipal, kvno) == otherVersionsOnly:
+		sharper.Message += fmt.Sprintf(" (the keytab lacks key version %d of %s)", kvno, a.bound)
+		sharper.category = negotiate.ErrStaleKeytab
+	default:
+		sharper.Message += fmt.Sprintf(" (the keytab holds no key of %s any more)", a.bound)
+		sharper.category = negotiate.ErrServerCredentials
+	}
+	return &sharper
 }
 
 const allFlags = negotiate.FlagDelegate | negotiate.FlagMutual | negotiate.FlagReplay |
@@ -317,4 +343,13 @@ func (l *localNames) lookup(principal string, name nameID) string {
 	l.m[principal] = local
 	l.mu.Unlock()
 	return local
+}
+
+// Library names the GSS-API library the package was built against: "MIT"
+// or "Heimdal".
+func Library() string {
+	if isHeimdal() {
+		return "Heimdal"
+	}
+	return "MIT"
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // The few fields of a Kerberos AP-REQ (RFC 4120 section 5.5.1) that the
-// acceptor reads itself: the ticket's server name, for an exact error when
-// a library reports a wrong-service ticket vaguely, and the authenticator's
+// acceptor reads itself: the ticket's server name and key version, for an
+// exact error when a library reports a failure vaguely, and the authenticator's
 // ciphertext, the key of this package's own replay cache. Everything in it
 // is in the clear; nothing here decrypts or trusts it.
 
@@ -67,18 +67,19 @@ func parseAPReq(token []byte) (req apReq, ok bool) {
 	return req, len(req.Authenticator.Cipher) > 0
 }
 
-// serverName returns the ticket's server principal without its realm,
-// "HTTP/www.example.com", or "" if the ticket does not parse.
-func (r *apReq) serverName() string {
+// ticketServer returns the ticket's server principal without its realm,
+// "HTTP/www.example.com", and the version of the key it is encrypted in; ok
+// is false if the ticket does not parse.
+func (r *apReq) ticketServer() (server string, kvno int, ok bool) {
 	var t ticket
 	if rest, err := asn1.UnmarshalWithParams(r.Ticket.Bytes, &t, "application,explicit,tag:1"); err != nil || len(rest) != 0 {
-		return ""
+		return "", 0, false
 	}
 	parts := make([]string, len(t.SName.NameString))
 	for i, p := range t.SName.NameString {
 		parts[i] = string(p.Bytes)
 	}
-	return strings.Join(parts, "/")
+	return strings.Join(parts, "/"), t.EncPart.KVNO, len(parts) > 0
 }
 
 // unreadableCategory says why a token that is not a Kerberos AP-REQ is

@@ -157,6 +157,24 @@ func cString(s string) *C.char {
 // than MIT krb5.
 func isHeimdal() bool { return C.is_heimdal() != 0 }
 
+// keytabHolds says what keytab ("" for the default) holds for principal:
+// a key of version kvno, keys of other versions only, or nothing (a
+// keytab that cannot be read holds nothing).
+func keytabHolds(keytab, principal string, kvno int) keytabKeys {
+	ckeytab, cprincipal := cString(keytab), C.CString(principal)
+	defer C.free(unsafe.Pointer(ckeytab))
+	defer C.free(unsafe.Pointer(cprincipal))
+	return keytabKeys(C.keytab_probe(ckeytab, cprincipal, C.int(kvno)))
+}
+
+type keytabKeys int
+
+const (
+	keyOfThatVersion keytabKeys = iota
+	otherVersionsOnly
+	noKey
+)
+
 // acquireAcceptor acquires acceptor credentials for name: a principal
 // ("HTTP/host@REALM"), a host-based service ("HTTP@host") when hostbased is
 // set, or any key in the keytab when name is "". An empty keytab or rcache

@@ -17,11 +17,11 @@
 // Heimdal's headers define HEIMDAL_DEPRECATED; MIT's never do.
 #if defined(HEIMDAL_DEPRECATED)
 #define NEGOTIATE_HEIMDAL 1
-#include <krb5.h>
 #else
 #define NEGOTIATE_HEIMDAL 0
 #include <gssapi/gssapi_ext.h>
 #endif
+#include <krb5.h>
 
 // `make test-heimdal` defines NEGOTIATE_WANT_HEIMDAL: it makes the Heimdal
 // build's flags, and so Go's build-cache keys, differ from the MIT build's
@@ -65,6 +65,33 @@ static OM_uint32 verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, void *msg, size_
 		void *mic, size_t miclen) {
 	gss_buffer_desc m = { msglen, msg }, t = { miclen, mic };
 	return gss_verify_mic(minor, ctx, &m, &t, NULL);
+}
+
+// keytab_probe says what keytab (NULL: the default) holds for principal:
+// 0 a key of version kvno, 1 keys of other versions only, 2 no key at all or
+// an unreadable keytab. It explains a failed accept; it is not on the
+// success path.
+static int keytab_probe(const char *keytab, const char *principal, int kvno) {
+	krb5_context ctx;
+	if (krb5_init_context(&ctx)) return 2;
+	krb5_keytab kt = NULL;
+	krb5_principal p = NULL;
+	int result = 2;
+	krb5_error_code code = keytab ? krb5_kt_resolve(ctx, keytab, &kt) : krb5_kt_default(ctx, &kt);
+	if (!code) code = krb5_parse_name(ctx, principal, &p);
+	krb5_keytab_entry entry;
+	if (!code && !krb5_kt_get_entry(ctx, kt, p, 0, 0, &entry)) {
+		krb5_kt_free_entry(ctx, &entry);
+		result = 1;
+		if (!krb5_kt_get_entry(ctx, kt, p, kvno, 0, &entry)) {
+			krb5_kt_free_entry(ctx, &entry);
+			result = 0;
+		}
+	}
+	if (p) krb5_free_principal(ctx, p);
+	if (kt) krb5_kt_close(ctx, kt);
+	krb5_free_context(ctx);
+	return result;
 }
 
 #if !NEGOTIATE_HEIMDAL

@@ -42,6 +42,30 @@
 // and silently falls back to the process's default ccache, that is to
 // another identity (see [Initiator]).
 //
+// # MIT krb5 and Heimdal
+//
+// The package builds against MIT krb5 by default and against Heimdal 7
+// (`make test-heimdal`), and reports the same error categories under both.
+// [Library] says which one a binary uses. Under Heimdal:
+//
+//   - there is no credential-store extension: the keytab and the caches are
+//     named through gss_krb5_import_cred and gss_krb5_copy_ccache instead,
+//     still without touching KRB5_KTNAME or KRB5CCNAME;
+//   - the acceptor detects no replays, so this package keeps its own replay
+//     cache, keyed on the authenticator's ciphertext. It lives in the
+//     process: servers behind a load balancer do not share it, as MIT's file
+//     cache on a shared directory would. [WithReplayCache] understands only
+//     "none:" there;
+//   - the acceptor's credential is Kerberos-only: SPNEGO tokens other than
+//     the optimistic Kerberos ones every client sends are refused as an
+//     unsupported mechanism (MIT would ask for another round trip, which is
+//     refused too);
+//   - a host-based name, "HTTP@host", means HTTP/host in the default realm;
+//   - where Heimdal reports a failure vaguely (a wrong-service ticket as a
+//     failed decryption, a stale or lost keytab as "entry not found"), the
+//     acceptor reads the ticket's clear-text server name and key version and
+//     probes the keytab to name the real cause.
+//
 // # Why not go-gssapi-c
 //
 // go-gssapi-c wraps the same calls, but it hides the minor status code that

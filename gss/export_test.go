@@ -65,9 +65,6 @@ func TicketServer(token []byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	name := req.serverName()
-	return name, name != ""
+	name, _, ok := req.ticketServer()
+	return name, ok
 }
-
-// IsHeimdal reports whether the package was built against Heimdal.
-func IsHeimdal() bool { return isHeimdal() }

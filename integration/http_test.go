@@ -86,8 +86,11 @@ func exchanges() []exchange {
 			status: 403, body: forbiddenBody, public: "anonymous (bad_mech)\n"},
 		{name: "NTLMSSP", auth: tokenBytes(ntlmNegotiate),
 			status: 403, body: forbiddenBody, public: "anonymous (ntlm_offered)\n"},
+		// MIT's SPNEGO asks for another round trip; under Heimdal the
+		// acceptor's credential is Kerberos-only and refuses SPNEGO itself.
 		{name: "SPNEGO without a mechanism token", auth: literal("Negotiate " + noMechToken),
-			status: 403, body: forbiddenBody, public: "anonymous (incomplete)\n"},
+			status: 403, body: forbiddenBody, public: map[string]string{
+				"MIT": "anonymous (incomplete)\n", "Heimdal": "anonymous (bad_mech)\n"}[gss.Library()]},
 		{name: "truncated SPNEGO token", auth: func(t *testing.T) string {
 			tok := mint(t, alice(), target, 0, false)
 			return negotiateValue(tok[:len(tok)/2])
