@@ -173,7 +173,7 @@ The demo realm %[1]s is running, with the user %[2]s
     curl --negotiate -u : --delegation always http://localhost:%[6]d/delegated
 
 %[2]s already has a ticket in that cache; "kinit %[2]s" gets a new one.
-Press Ctrl-C to stop; the realm is removed on exit.
+Press Ctrl-C to stop; %[7]s
 
-`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port)
+`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port, u.onExit)
 }

@@ -22,6 +22,7 @@ type demoUser struct {
 	realm, principal   string
 	passwordFile       string // the password, mode 0600, for kinit
 	krb5Config, ccache string
+	onExit             string // what happens to the realm when the demo stops
 }
 
 // startRealm starts a realm in dir (a new temporary directory if empty)
@@ -50,6 +51,10 @@ func startRealm(dir, service string) (*embeddedRealm, *demoUser, error) {
 		passwordFile: filepath.Join(dir, "alice.password"),
 		krb5Config:   r.Config,
 		ccache:       "FILE:" + filepath.Join(dir, "alice.ccache"),
+		onExit:       "the KDC stops and the realm is removed on exit.",
+	}
+	if !temporary {
+		u.onExit = "the KDC stops on exit; the realm stays in " + dir + "."
 	}
 	password := rand.Text()[:16]
 	spn := service + "/localhost"

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -101,6 +102,8 @@ func (r *Realm) startOnce() error {
 	path, _ := lookPath("krb5kdc")
 	cmd := exec.Command(path, "-n", "-r", r.Name)
 	cmd.Env = r.Env()
+	// If this process dies without Close (a panicking test), so does the KDC.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("testrealm: start krb5kdc: %w", err)
