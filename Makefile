@@ -26,7 +26,11 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # from mixing the two builds (it does not see PKG_CONFIG_PATH).
 HEIMDAL_ENV := PKG_CONFIG_PATH=$(CURDIR)/build/heimdal CGO_CFLAGS="-g -O2 -DNEGOTIATE_WANT_HEIMDAL"
 
-.PHONY: all deps deps-heimdal build demo test test-heimdal lint fuzz bench
+# The interop matrix's clients (curl, requests-kerberos, Chromium), and
+# Heimdal's development files for its Heimdal-linked demo (interop/doc.go).
+INTEROP_PACKAGES := python3-requests-kerberos chromium curl heimdal-multidev
+
+.PHONY: all deps deps-heimdal deps-interop build demo test test-heimdal test-interop lint fuzz bench
 
 all: build
 
@@ -64,6 +68,22 @@ deps-heimdal:
 test-heimdal: deps-heimdal
 	$(HEIMDAL_ENV) $(GO) vet ./gss/
 	$(HEIMDAL_ENV) $(GO) test -race -count=1 ./gss/ ./client/ ./integration/ ./cmd/demo/
+
+## deps-interop: install the interop matrix's clients (idempotent).
+deps-interop: deps
+	@missing=$$(for p in $(INTEROP_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else echo "deps-interop: all installed"; fi
+
+## test-interop: the client interoperability matrix: curl, requests-kerberos,
+## headless Chromium and negotiate-client against the demo built with MIT
+## and with Heimdal. -v shows the versions and the matrix it logs.
+test-interop: deps-interop
+	NEGOTIATE_INTEROP=1 $(GO) test -race -count=1 -v ./interop/
 
 ## lint: formatting, vet and staticcheck.
 lint:
