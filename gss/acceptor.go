@@ -220,24 +220,26 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		return negotiate.Result{}, a.explain(err, token)
 	}
 	defer releaseName(&acc.src)
-	// go-gssapi-c hands out typed-nil values when delegation is absent; we
-	// trust only the flag, and release a handle the flag does not vouch for.
+	// RFC 2744: the delegated credential is valid only with the
+	// delegation flag; a handle the flag does not vouch for is dropped.
 	if negotiate.Flags(acc.flags)&negotiate.FlagDelegate == 0 {
 		releaseCred(&acc.deleg)
 	}
+	defer func() {
+		if err != nil {
+			releaseCred(&acc.deleg)
+		}
+	}()
 	if !acc.complete {
-		releaseCred(&acc.deleg)
 		return negotiate.Result{OutputToken: acc.output}, negotiate.ErrIncomplete
 	}
 	if optimistic {
 		if acc.output, err = acceptCompleted(spnegoMech, acc.output); err != nil {
-			releaseCred(&acc.deleg)
 			return negotiate.Result{}, fmt.Errorf("gss: build the SPNEGO reply: %w", negotiate.ErrInternal)
 		}
 	}
 	principal, err := displayName(acc.src)
 	if err != nil {
-		releaseCred(&acc.deleg)
 		return negotiate.Result{}, err
 	}
 	res := negotiate.Result{
