@@ -30,7 +30,8 @@ HEIMDAL_ENV := PKG_CONFIG_PATH=$(CURDIR)/build/heimdal CGO_CFLAGS="-g -O2 -DNEGO
 # Heimdal's development files for its Heimdal-linked demo (interop/doc.go).
 INTEROP_PACKAGES := python3-requests-kerberos chromium curl heimdal-multidev
 
-.PHONY: all deps deps-heimdal deps-interop build demo test test-heimdal test-interop lint fuzz bench
+.PHONY: all deps deps-heimdal deps-interop build demo test test-heimdal test-interop \
+	docker-demo docker-test lint fuzz bench
 
 all: build
 
@@ -84,6 +85,17 @@ deps-interop: deps
 ## and with Heimdal. -v shows the versions and the matrix it logs.
 test-interop: deps-interop
 	NEGOTIATE_INTEROP=1 $(GO) test -race -count=1 -v ./interop/
+
+## docker-demo: KDC, demo and client in containers, then a shell in the
+## client with alice's ticket (as root it installs Docker and starts dockerd
+## if none runs; base images are built locally with debootstrap).
+docker-demo:
+	bash docker/test.sh demo
+
+## docker-test: build the images and run the client container's end-to-end
+## checks (curl and negotiate-client, with delegation); exit 0 only if all pass.
+docker-test:
+	bash docker/test.sh test
 
 ## lint: formatting, vet and staticcheck.
 lint:
