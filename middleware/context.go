@@ -19,6 +19,12 @@ type ctxKey struct{}
 // failed on an optional route, or that reaches a custom failure handler, has
 // Err set and nothing else. A request on an optional route that carried no
 // credentials has no Auth at all.
+//
+// A request authenticated by a session cookie ([WithSessions]) has
+// FromSession set, and only what the cookie carries: Principal, LocalName,
+// Mech and Flags as the Negotiate request that began the session found
+// them, and the session's Expiry. It has no OutputToken and no Delegated
+// credential; CCache is set only in the case its documentation gives.
 type Auth struct {
 	// Principal is the client's Kerberos principal, for example
 	// "alice@EXAMPLE.TEST". It is "" when authentication failed.
@@ -31,7 +37,8 @@ type Auth struct {
 
 	// OutputToken is the acceptor's reply, already sent to the client as
 	// "WWW-Authenticate: Negotiate <base64>" (mutual authentication). It may
-	// be empty. The handler must not modify it.
+	// be empty, and is on a session request. The handler must not modify
+	// it.
 	OutputToken []byte
 
 	// Mech is the mechanism that authenticated the client, as a dotted OID,
@@ -39,17 +46,31 @@ type Auth struct {
 	Mech string
 
 	// Flags are the GSS-API context flags the client asked for and got.
+	// On a session request they are those of the Negotiate request that
+	// began the session: FlagDelegate says that request delegated, not
+	// that this one has a credential.
 	Flags negotiate.Flags
 
+	// FromSession reports that the request authenticated with a session
+	// cookie ([WithSessions]) rather than a Negotiate token. A handler
+	// that wants a fresh Negotiate, for a sensitive action say, can answer
+	// such a request 401 with "WWW-Authenticate: Negotiate": the browser
+	// then sends a token, which the middleware prefers to the cookie.
+	FromSession bool
+
 	// Expiry is when the client's security context ends, or the zero Time
-	// when the mechanism reports no limit.
+	// when the mechanism reports no limit. MIT krb5 reports the service
+	// ticket's end plus its clock-skew allowance (5 minutes by default).
+	// On a session request it is when the session ends, which is never
+	// after the ticket's end.
 	Expiry time.Time
 
 	// Delegated is the credential the client forwarded, or nil when it did
 	// not delegate. It is valid until the handler returns, when the
 	// middleware releases it: a handler that needs it later must store it
 	// (see [negotiate.Credential]) before returning, and must not release
-	// it itself.
+	// it itself. It is always nil on a session request: a credential lives
+	// in GSS-API memory for one request, and is never put in a cookie.
 	Delegated negotiate.Credential
 
 	// CCache names the credential cache file the delegated credential was
@@ -59,6 +80,11 @@ type Auth struct {
 	// the handler returns; with [PerPrincipal] it stays until the sweeper
 	// finds its tickets expired, and a later request of the same principal
 	// may replace it meanwhile.
+	//
+	// On a session request it names the principal's [PerPrincipal] file
+	// when the Negotiate request that began the session delegated and the
+	// file is still there; it is "" otherwise, and always with
+	// [PerRequest].
 	CCache string
 
 	// Err is why authentication failed, when it did: a route where
@@ -70,9 +96,10 @@ type Auth struct {
 
 // authContext is the context the middleware gives a request that
 // authenticated. It holds the Auth itself, where context.WithValue would
-// point to one, and the backing array of the WWW-Authenticate header value,
-// so that the three cost one allocation on the hot path. [FromContext] reads
-// it through Value like any other.
+// point to one, and the backing array of one response header value (the
+// WWW-Authenticate of a Negotiate request, the Cache-Control of a session
+// request), so that the three cost one allocation on the hot path.
+// [FromContext] reads it through Value like any other.
 type authContext struct {
 	context.Context
 	auth      Auth

@@ -12,7 +12,10 @@
 //	http.Handle("/whoami", mw.Wrap(whoami))
 //
 // A handler learns who the client is with [PrincipalFromContext], and reads
-// the rest (local name, flags, delegated credential) with [FromContext].
+// the rest (local name, flags, delegated credential, whether a session
+// cookie authenticated it) with [FromContext]. Options add sessions
+// ([WithSessions]) and authorization rules ([WithAllowedRealms] and
+// others).
 //
 // # HTTP semantics
 //
@@ -36,6 +39,14 @@
 //	a server fault (unusable keytab, ...)     either         500, generic body, logged at Error
 //	or a delegated credential that cannot
 //	be stored (WithDelegationDir)
+//	a principal an authorization rule         yes            403, text/plain body "Forbidden"
+//	refuses (WithAllowedRealms, ...)
+//	same                                      no             next runs, no principal;
+//	                                                         FailureFromContext tells why
+//	no Negotiate token, and a session cookie  either         next runs with the principal and
+//	that opens (WithSessions)                                Auth.FromSession; no acceptor call
+//	a session cookie that does not open:      as without     as without credentials (401, or next
+//	tampered, truncated, expired, wrong key   credentials    runs anonymous); logged at Debug
 //
 // Details:
 //
@@ -60,7 +71,128 @@
 // [negotiate.ErrIncomplete]) authenticates nobody, and neither does an
 // acceptor that claims success without naming a principal
 // ([ErrNoPrincipal]). On a route where authentication is optional, a failed
-// request runs as anonymous, never as anyone.
+// request runs as anonymous, never as anyone. With sessions, a cookie lets a
+// request through only when it opens with a configured key, names a
+// principal, and is current; a cookie that does not counts as no
+// credentials, never as a principal. The authorization rules apply to both
+// paths.
+//
+// # Authorization and local names
+//
+// Authentication says who the client is; the authorization rules say who
+// may in. Each is off by default, and all that are set must pass, in this
+// order:
+//
+//   - [WithAllowedRealms]: the principal's realm is one of the list
+//     ([ErrRealmNotAllowed]).
+//   - [WithAllowedPrincipals]: the principal is one of the list, compared
+//     exactly ([ErrPrincipalNotAllowed]).
+//   - [WithRequireLocalName]: an auth_to_local rule maps the principal to
+//     a local name ([ErrNoLocalName]).
+//   - [WithAuthorize]: a predicate of the request's [Auth]
+//     ([ErrNotAuthorized]).
+//
+// They run after authentication, on Negotiate and session requests alike,
+// and before anything else: a refused principal gets no session cookie, no
+// mutual-authentication token, and its delegated credential is released
+// unstored. A refusal is logged at Info with the principal and the reason,
+// and answered as a failed token is: the forbidden response (403 and
+// "Forbidden" by default, see [WithForbiddenStatus], [WithForbiddenBody]
+// and [WithForbiddenHandler]) where authentication is required; where it is
+// optional ([WithAuthRequired]), the next handler runs anonymous, without a
+// principal, and [FailureFromContext] gives the reason. An optional route
+// thus never sees a refused principal, only that someone was refused.
+//
+// Auth.LocalName is what the acceptor found with gss_localname, that is
+// what the auth_to_local rules of krb5.conf say; the middleware never makes
+// one up. In particular it never strips the realm, which would turn
+// alice@OTHER.REALM into the local user alice. With MIT's default rules,
+// only single-component principals of the default realm map, to their name.
+//
+// # Sessions
+//
+// With plain Negotiate every request costs a full accept (about 100 to 200
+// µs) and every browser request a 401 round trip. [WithSessions] lets a
+// client that negotiated once go on with a cookie:
+//
+//   - Issue. When a request authenticates with a Negotiate token and is let
+//     in, the response sets the session cookie, "negotiate_session" by
+//     default ([WithSessionCookieName]), before the next handler runs. The
+//     cookie is sealed with AES-256-GCM and holds the principal, the local
+//     name, the mechanism, the context flags, the issue time and the
+//     expiry; never the delegated credential, nor anything else secret.
+//   - Use. A request that carries no Negotiate token but a cookie that
+//     opens is authenticated by it: one AES-GCM open, no acceptor call, no
+//     cgo. Its Auth has FromSession set. A request that carries a token is
+//     authenticated by the token whatever cookies it has, and gets a fresh
+//     cookie.
+//   - Expiry. A session ends at the earlier of the maximum age (an hour,
+//     [WithSessionMaxAge]) and the end of the client's service ticket: a
+//     session never outlives the ticket. The ticket's end is the end of the
+//     security context (Result.Expiry) less 5 minutes, the clock-skew
+//     allowance MIT krb5 adds to the context's lifetime. The cookie's
+//     Max-Age and Expires say the same to the browser, and the server
+//     checks the sealed expiry and the maximum age from the issue time
+//     itself.
+//   - Keys ([WithSessionKeys]). The first key seals, all keys open, so
+//     keys rotate without logging anyone out; instances that share keys
+//     share sessions. Without keys, [New] makes a random key for the
+//     process: sessions end when it exits, and other instances cannot open
+//     them. [ParseSessionKeys] reads keys from a file's text.
+//   - Attributes. The cookie is HttpOnly, Secure (unless
+//     [WithInsecureSessionCookie], for plain-HTTP development), SameSite=Lax,
+//     and has the path and domain of [WithSessionCookiePath] and
+//     [WithSessionCookieDomain].
+//   - Bad cookies. A cookie that is tampered with, truncated, expired,
+//     sealed with a key no longer configured, or otherwise does not open is
+//     ignored: the request goes on as one without credentials, so the client
+//     is challenged and negotiates again, or runs anonymous on an optional
+//     route. Why is logged at Debug; the cookie never is. It is never a 500.
+//   - Log out. [Middleware.EndSession] expires the cookie in the browser.
+//     Sessions are stateless: a copy of a cookie stays valid until it
+//     expires, and only dropping its key ends every session at once.
+//   - Caching. A cookie, unlike an Authorization header, does not keep
+//     shared caches from storing a response, so the middleware sets
+//     "Cache-Control: private" on the response to a session request. The
+//     handler may set its own.
+//
+// What a session does not carry:
+//
+//   - The delegated credential. It lives in GSS-API memory for the one
+//     Negotiate request that brought it, and is never put in a cookie: on a
+//     session request Auth.Delegated is nil. With [WithDelegationDir] and
+//     the [PerPrincipal] policy, the principal's ccache file outlives that
+//     request, so a session begun by a delegating request names the file in
+//     Auth.CCache while it is there (the sweeper removes it once its
+//     tickets expire, and a later delegating request of the same principal
+//     may replace it). With [PerRequest] a session request has no CCache.
+//     With [WithDelegationRequired], sessions need a PerPrincipal directory
+//     ([New] says so), and a session whose file is gone is ignored, so that
+//     the client negotiates, and delegates, again.
+//   - The output token: mutual authentication happened on the Negotiate
+//     request.
+//   - Freshness. Auth.FromSession tells a handler that the client proved
+//     itself earlier, within the session's life. For a sensitive action a
+//     handler can demand a fresh Negotiate by answering 401 with
+//     "WWW-Authenticate: Negotiate": a browser then negotiates, and the
+//     token wins over the cookie.
+//
+// Cross-site request forgery. Cookie authentication is ambient: a browser
+// attaches the cookie to requests that other sites make it send.
+// SameSite=Lax keeps it off cross-site POST, PUT and DELETE requests and
+// subresource loads, but not off top-level GET navigations, nor off
+// requests from sibling subdomains, which count as the same site. Negotiate
+// is ambient too: a browser that holds a ticket answers a challenge on a
+// cross-site request as well, so a request that SameSite stripped of its
+// cookie may still authenticate after a 401 round trip. Neither is a
+// defence against CSRF, then: GET and HEAD handlers must change nothing,
+// and handlers of unsafe methods should check an anti-CSRF token, or at
+// least the Origin or Sec-Fetch-Site header.
+//
+// The cookie value is base64url (no padding) of a version byte, a 4-byte
+// key id, a 12-byte random nonce, the ciphertext and the 16-byte GCM tag;
+// the version, key id and cookie name are authenticated with it. A key
+// seals at most 2^32 cookies safely (random nonces): rotate long before.
 //
 // # Request context
 //

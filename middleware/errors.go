@@ -58,6 +58,43 @@ var (
 	ErrNoDelegation error = &reasonError{"client delegated no credential", "no_delegated_credential", nil}
 )
 
+// Refusals by the authorization rules ([WithAllowedRealms],
+// [WithAllowedPrincipals], [WithRequireLocalName], [WithAuthorize]). The
+// client proved who it is, by a token or a session cookie, but that
+// principal may not in. They are answered like a failed token: the
+// forbidden response (403 by default) where authentication is required, and
+// anonymous, with the error in the context, where it is optional. They are
+// logged at Info with the principal. None wraps a negotiate sentinel, so,
+// like [ErrNoDelegation], none has a negotiate category of its own; the
+// middleware never treats one as a server fault.
+var (
+	// ErrRealmNotAllowed: the principal's realm is not among those of
+	// [WithAllowedRealms]. Its reason is "realm_not_allowed".
+	ErrRealmNotAllowed error = &reasonError{"principal's realm not allowed", "realm_not_allowed", nil}
+
+	// ErrPrincipalNotAllowed: the principal is not among those of
+	// [WithAllowedPrincipals]. Its reason is "principal_not_allowed".
+	ErrPrincipalNotAllowed error = &reasonError{"principal not allowed", "principal_not_allowed", nil}
+
+	// ErrNoLocalName: [WithRequireLocalName] is set and no auth_to_local
+	// rule maps the principal to a local name. Its reason is
+	// "no_local_name".
+	ErrNoLocalName error = &reasonError{"principal maps to no local name", "no_local_name", nil}
+
+	// ErrNotAuthorized: the predicate of [WithAuthorize] refused the
+	// principal. Its reason is "not_authorized".
+	ErrNotAuthorized error = &reasonError{"principal not authorized", "not_authorized", nil}
+)
+
+// isAuthzErr reports whether err is a refusal by the authorization rules.
+func isAuthzErr(err error) bool {
+	switch err {
+	case ErrRealmNotAllowed, ErrPrincipalNotAllowed, ErrNoLocalName, ErrNotAuthorized:
+		return true
+	}
+	return false
+}
+
 // ErrCCacheStore is the one server fault the middleware finds itself:
 // storing a delegated credential in the delegation directory
 // ([WithDelegationDir]) failed. The request is answered 500 and the error
@@ -68,7 +105,8 @@ var ErrCCacheStore error = &reasonError{"cannot store the delegated credential",
 // Reason names why err failed authentication, for logs and metrics: the
 // reason of one of this package's errors ("no_credentials",
 // "token_too_large", "bad_base64", "ntlm_offered", "no_principal",
-// "no_delegated_credential", "ccache_store_failed"), else
+// "no_delegated_credential", "realm_not_allowed", "principal_not_allowed",
+// "no_local_name", "not_authorized", "ccache_store_failed"), else
 // [negotiate.Category] ("replay", "clock_skew", ...), and "" for nil.
 func Reason(err error) string {
 	if e, ok := errors.AsType[*reasonError](err); ok {
@@ -101,6 +139,8 @@ func hint(err error) string {
 		return "no key for the service principal: check the SPN the client used and the keytab"
 	case errors.Is(err, ErrNoDelegation):
 		return "no delegation: have the client delegate (curl --delegation always, a browser's delegation allowlist), and if it delegates by KDC policy, mark the service ok-as-delegate"
+	case errors.Is(err, ErrNoLocalName):
+		return "no local name: no auth_to_local rule of krb5.conf maps the principal; never map one by stripping the realm"
 	case errors.Is(err, ErrNTLMOffered):
 		return "NTLM offered: the client has no Kerberos ticket for this service, or is not set up for Negotiate"
 	}

@@ -217,3 +217,97 @@ func ExampleCCacheName() {
 	// svc_admin@EXAMPLE.TEST true <nil>
 	// %2E%2E%2F.%2E%2Fetc%2Fpasswd@EXAMPLE.TEST true <nil>
 }
+
+// Sessions spare the acceptor, and the browser a 401 round trip, on every
+// request after the first. A handler can still demand a fresh Negotiate for
+// a sensitive action, and end the session.
+func ExampleWithSessions() {
+	// In production, read the keys from a secret file with
+	// ParseSessionKeys, and share them between instances.
+	key := []byte("example key, 32 bytes, not real!")
+	mw, err := middleware.New(exampleAcceptor{},
+		middleware.WithLogger(slog.New(slog.DiscardHandler)),
+		middleware.WithSessions(),
+		middleware.WithSessionKeys(key))
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
+		a, _ := middleware.FromContext(r.Context())
+		fmt.Fprintf(w, "%s (session: %v)", a.Principal, a.FromSession)
+	})
+	mux.HandleFunc("POST /transfer", func(w http.ResponseWriter, r *http.Request) {
+		if a, _ := middleware.FromContext(r.Context()); a.FromSession {
+			// Sensitive: ask for a token; the browser sends one at once.
+			w.Header().Set("WWW-Authenticate", "Negotiate")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, "done")
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		mw.EndSession(w)
+		io.WriteString(w, "bye")
+	})
+	h := mw.Wrap(mux)
+
+	send := func(method, path, token string, cookie *http.Cookie) *http.Response {
+		req := httptest.NewRequest(method, path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString([]byte(token)))
+		}
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		res := rec.Result()
+		body, _ := io.ReadAll(res.Body)
+		fmt.Printf("%s %s: %d %q\n", method, path, res.StatusCode, body)
+		return res
+	}
+
+	res := send("GET", "/whoami", "alice-ticket", nil) // Negotiate once
+	cookie := res.Cookies()[0]
+	fmt.Printf("cookie %s: HttpOnly %v, Secure %v, SameSite Lax %v, Max-Age %d\n",
+		cookie.Name, cookie.HttpOnly, cookie.Secure, cookie.SameSite == http.SameSiteLaxMode, cookie.MaxAge)
+	send("GET", "/whoami", "", cookie)                // the cookie alone
+	send("POST", "/transfer", "", cookie)             // too sensitive for a cookie
+	send("POST", "/transfer", "alice-ticket", cookie) // a token wins over the cookie
+	res = send("POST", "/logout", "", cookie)         // log out
+	fmt.Println("logout cookie Max-Age:", res.Cookies()[0].MaxAge)
+	// Output:
+	// GET /whoami: 200 "alice@EXAMPLE.TEST (session: false)"
+	// cookie negotiate_session: HttpOnly true, Secure true, SameSite Lax true, Max-Age 3600
+	// GET /whoami: 200 "alice@EXAMPLE.TEST (session: true)"
+	// POST /transfer: 401 ""
+	// POST /transfer: 200 "done"
+	// POST /logout: 200 "bye"
+	// logout cookie Max-Age: -1
+}
+
+// Authorization rules refuse principals that authenticated but may not in:
+// 403 where authentication is required, anonymous with the reason where it
+// is optional.
+func ExampleWithAllowedRealms() {
+	mw, err := middleware.New(exampleAcceptor{},
+		middleware.WithLogger(slog.New(slog.DiscardHandler)),
+		middleware.WithAllowedRealms("CORP.EXAMPLE"),
+		middleware.WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" }))
+	if err != nil {
+		panic(err)
+	}
+	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := middleware.PrincipalFromContext(r.Context()); ok {
+			io.WriteString(w, p)
+		} else if err, ok := middleware.FailureFromContext(r.Context()); ok {
+			io.WriteString(w, "anonymous, refused: "+middleware.Reason(err))
+		}
+	}))
+	get(h, "/private", "alice-ticket") // alice@EXAMPLE.TEST is of another realm
+	get(h, "/public", "alice-ticket")
+	// Output:
+	// 403 "" "Forbidden\n"
+	// 200 "" "anonymous, refused: realm_not_allowed"
+}

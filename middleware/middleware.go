@@ -31,17 +31,22 @@ type Acceptor interface {
 type Middleware struct {
 	acc   Acceptor
 	cfg   config
-	store *store // nil without WithDelegationDir
+	store *store    // nil without WithDelegationDir
+	sess  *sessions // nil without WithSessions
+	authz bool      // some authorization rule is set
 }
 
 // New returns a Middleware that authenticates with acc. It rejects
 // configurations that cannot work: a nil acceptor, a nil option or function,
 // a status outside 400 to 599, a body and a handler set for the same
 // response, a token cap or sweep interval that is not positive, a ccache
-// policy or sweep interval without a delegation directory, and a delegation
-// directory that is missing, not a directory, writable by group or others,
-// or not writable by the process. With a delegation directory it starts the
-// sweeper, which [Middleware.Close] stops.
+// policy or sweep interval without a delegation directory, a session option
+// without [WithSessions], sessions with [WithDelegationRequired] but no
+// [PerPrincipal] delegation directory, and a delegation directory that is
+// missing, not a directory, writable by group or others, or not writable by
+// the process. With a delegation directory it starts the sweeper, which
+// [Middleware.Close] stops. With sessions and no [WithSessionKeys], it makes
+// a random key for the process, and says so in the log at Info.
 func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 	if isNil(acc) {
 		return nil, errors.New("middleware: nil Acceptor")
@@ -61,7 +66,17 @@ func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 	if cfg.forbidden.bodySet && cfg.forbidden.handler != nil {
 		return nil, errors.New("middleware: WithForbiddenBody and WithForbiddenHandler both set")
 	}
-	m := &Middleware{acc: acc, cfg: cfg}
+	m := &Middleware{acc: acc, cfg: cfg, authz: cfg.authz.set()}
+	if cfg.sess.on && cfg.delegationRequired && (cfg.delegationDir == "" || cfg.ccachePolicy != PerPrincipal) {
+		// A session request has no delegated credential; only a
+		// per-principal file can stand in for it.
+		return nil, errors.New("middleware: WithSessions with WithDelegationRequired needs WithDelegationDir and the PerPrincipal policy")
+	}
+	sess, err := newSessions(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("middleware: %w", err)
+	}
+	m.sess = sess
 	if cfg.delegationDir == "" {
 		if cfg.policySet {
 			return nil, errors.New("middleware: WithCCachePolicy without WithDelegationDir")
@@ -117,6 +132,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var res negotiate.Result
 	tok, err := parseAuthorization(r.Header.Values("Authorization"), m.cfg.maxTokenSize)
+	if err == ErrNoCredentials && m.sess != nil && m.serveSession(w, r, h.next, start) {
+		return
+	}
 	if err == nil {
 		res, err = m.acc.Accept(tok)
 		if err == nil && res.Principal == "" {
@@ -132,29 +150,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Nobody gets a failed request's credential.
 		m.release(r, res.Delegated)
-		m.refuse(w, r, h.next, err, res.Principal, elapsed)
+		m.refuse(w, r, h.next, err, res.Principal, elapsed, false)
 		return
 	}
 
-	if res.Delegated != nil {
-		// Deferred first, so it runs even if the hook or next panics.
-		defer m.release(r, res.Delegated)
-	} else if m.cfg.delegationRequired {
-		m.refuse(w, r, h.next, ErrNoDelegation, res.Principal, elapsed)
-		return
-	}
-	var ccname string
-	if res.Delegated != nil && m.store != nil {
-		path, err := m.store.save(res.Principal, res.Delegated)
-		if err != nil {
-			m.storeFailed(w, r, res.Principal, err, elapsed)
-			return
-		}
-		if m.store.policy == PerRequest {
-			defer m.store.discard(r, path)
-		}
-		ccname = "FILE:" + path
-	}
 	ctx := &authContext{
 		Context: r.Context(),
 		auth: Auth{
@@ -165,8 +164,34 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Flags:       res.Flags,
 			Expiry:      res.Expiry,
 			Delegated:   res.Delegated,
-			CCache:      ccname,
 		},
+	}
+	if m.authz {
+		// Before the credential is stored or a session issued: a refused
+		// principal leaves nothing behind.
+		if err := m.cfg.authz.authorize(&ctx.auth); err != nil {
+			m.release(r, res.Delegated)
+			m.refuse(w, r, h.next, err, res.Principal, elapsed, false)
+			return
+		}
+	}
+	if res.Delegated != nil {
+		// Deferred first, so it runs even if the hook or next panics.
+		defer m.release(r, res.Delegated)
+	} else if m.cfg.delegationRequired {
+		m.refuse(w, r, h.next, ErrNoDelegation, res.Principal, elapsed, false)
+		return
+	}
+	if res.Delegated != nil && m.store != nil {
+		path, err := m.store.save(res.Principal, res.Delegated)
+		if err != nil {
+			m.storeFailed(w, r, res.Principal, err, elapsed)
+			return
+		}
+		if m.store.policy == PerRequest {
+			defer m.store.discard(r, path)
+		}
+		ctx.auth.CCache = "FILE:" + path
 	}
 	if len(res.OutputToken) > 0 {
 		// Set before next runs, so the header goes out with the first
@@ -174,6 +199,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// wrapping w.
 		ctx.challenge[0] = negotiateHeader(res.OutputToken)
 		w.Header()["Www-Authenticate"] = ctx.challenge[:]
+	}
+	if m.sess != nil {
+		m.sess.issue(w, r, &ctx.auth, res.Expiry, start)
 	}
 	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
 		log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated",
@@ -185,9 +213,61 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r.WithContext(ctx))
 }
 
-// refuse handles a request that did not authenticate: a server fault, an
-// optional route, a request without credentials or a failed token.
-func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, err error, principal string, elapsed time.Duration) {
+// serveSession serves r, which carries no Negotiate token, with the session
+// of its cookie: it lets it in, or refuses it by an authorization rule. It
+// reports false, having written nothing, when r has no cookie that opens,
+// or one that cannot serve under WithDelegationRequired: r then goes on as
+// a request without credentials, so that the client negotiates.
+func (m *Middleware) serveSession(w http.ResponseWriter, r *http.Request, next http.Handler, start time.Time) bool {
+	sess, ok := m.sess.fromRequest(r, start)
+	if !ok {
+		return false
+	}
+	ctx := &authContext{
+		Context: r.Context(),
+		auth: Auth{
+			Principal:   sess.principal,
+			LocalName:   sess.localName,
+			Mech:        sess.mech,
+			Flags:       sess.flags,
+			FromSession: true,
+			Expiry:      time.Unix(sess.expiry, 0),
+		},
+	}
+	elapsed := time.Since(start)
+	if m.authz {
+		if err := m.cfg.authz.authorize(&ctx.auth); err != nil {
+			m.refuse(w, r, next, err, sess.principal, elapsed, true)
+			return true
+		}
+	}
+	if m.store != nil {
+		ctx.auth.CCache = m.sessionCCache(&sess)
+	}
+	if m.cfg.delegationRequired && ctx.auth.CCache == "" {
+		m.sess.ignored(r, "no_delegated_credential")
+		return false
+	}
+	// Unlike an Authorization header, a cookie does not keep shared caches
+	// from storing the response (RFC 9111 section 3.5). The handler may
+	// set a Cache-Control of its own.
+	ctx.challenge[0] = "private"
+	w.Header()["Cache-Control"] = ctx.challenge[:]
+	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
+		log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated by session cookie",
+			slog.String("principal", sess.principal),
+			slog.String("remote_addr", r.RemoteAddr))
+	}
+	m.report(Outcome{Principal: sess.principal, Duration: elapsed, Session: true})
+	next.ServeHTTP(w, r.WithContext(ctx))
+	return true
+}
+
+// refuse handles a request that did not authenticate, or that an
+// authorization rule refused: a server fault, an optional route, a request
+// without credentials, a failed token or a refused principal. session
+// reports that the request came with a session cookie that opened.
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, err error, principal string, elapsed time.Duration, session bool) {
 	noCreds := err == ErrNoCredentials
 	switch {
 	case isServerFault(err):
@@ -201,12 +281,14 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 		m.logFailure(r, slog.LevelInfo, "negotiate: NTLM offered", err, "")
 	case err == ErrNoDelegation:
 		m.logFailure(r, slog.LevelInfo, "negotiate: no delegated credential", err, principal)
+	case isAuthzErr(err):
+		m.logFailure(r, slog.LevelInfo, "negotiate: not authorized", err, principal)
 	default:
 		m.logFailure(r, slog.LevelInfo, "negotiate: authentication failed", err, principal)
 	}
 
 	if !m.cfg.required(r) {
-		m.report(Outcome{Reason: Reason(err), Duration: elapsed})
+		m.report(Outcome{Reason: Reason(err), Duration: elapsed, Session: session})
 		if !noCreds {
 			r = r.WithContext(NewContext(r.Context(), &Auth{Err: err}))
 		}
@@ -217,7 +299,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 	if noCreds {
 		resp, challenge = m.cfg.unauthorized, true
 	}
-	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: resp.status})
+	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: resp.status, Session: session})
 	respond(w, r, resp, err, challenge)
 }
 

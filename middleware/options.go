@@ -32,6 +32,9 @@ type config struct {
 	sweepInterval      time.Duration
 	sweepSet           bool
 	delegationRequired bool
+
+	sess  sessionConfig
+	authz authzConfig
 }
 
 // response is how the middleware answers one kind of refusal: a status and a
@@ -63,15 +66,22 @@ type Outcome struct {
 	Principal string
 
 	// Reason is "" when the request authenticated, else [Reason] of the
-	// failure: "no_credentials" when it carried none, "replay",
-	// "bad_base64", "no_delegated_credential", "ccache_store_failed" and
-	// so on.
+	// failure: "no_credentials" when it carried none (a session cookie
+	// that does not open counts as none), "replay", "bad_base64",
+	// "no_delegated_credential", "realm_not_allowed",
+	// "ccache_store_failed" and so on.
 	Reason string
 
 	// Duration is the time spent authenticating: parsing the header and
-	// calling the acceptor. It does not include storing a delegated
-	// credential, nor the next handler.
+	// calling the acceptor, or opening the session cookie. It does not
+	// include the authorization rules, storing a delegated credential,
+	// issuing a session cookie, nor the next handler.
 	Duration time.Duration
+
+	// Session reports that the request carried a session cookie that
+	// opened ([WithSessions]): it authenticated by it, with no call to the
+	// acceptor, or was refused by an authorization rule.
+	Session bool
 
 	// Status is the status of the response the middleware chose: the
 	// unauthorized or forbidden status (even when a custom handler writes
@@ -83,8 +93,9 @@ type Outcome struct {
 
 // WithAuthRequired sets the function that decides, per request, whether
 // authentication is required. When it is not, a request without credentials
-// or with a failing token goes on to the next handler without a principal.
-// It is called only for such requests, never for one that authenticated.
+// or with a failing token, or refused by an authorization rule, goes on to
+// the next handler without a principal. It is called only for such
+// requests, never for one that authenticated and was let in.
 // It must be safe for concurrent use.
 //
 // Default: authentication is always required.
@@ -145,8 +156,9 @@ func WithUnauthorizedStatus(status int) Option {
 }
 
 // WithForbiddenBody sets the text body of the response to a request whose
-// token failed. The status and headers stay ("Content-Type: text/plain;
-// charset=utf-8"). It excludes [WithForbiddenHandler].
+// token failed or that an authorization rule refused. The status and
+// headers stay ("Content-Type: text/plain; charset=utf-8"). It excludes
+// [WithForbiddenHandler].
 //
 // Default: "Forbidden\n".
 func WithForbiddenBody(body string) Option {
@@ -157,9 +169,9 @@ func WithForbiddenBody(body string) Option {
 }
 
 // WithForbiddenHandler sets the handler that answers a request whose token
-// failed, in place of the text response. [FailureFromContext] gives it the
-// reason. It must not send the error's text to the client. It excludes
-// [WithForbiddenBody].
+// failed or that an authorization rule refused, in place of the text
+// response. [FailureFromContext] gives it the reason. It must not send the
+// error's text to the client. It excludes [WithForbiddenBody].
 //
 // Default: none; the middleware writes the forbidden status and body.
 func WithForbiddenHandler(h http.Handler) Option {
@@ -173,8 +185,9 @@ func WithForbiddenHandler(h http.Handler) Option {
 }
 
 // WithForbiddenStatus sets the status of the response to a request whose
-// token failed. It must be within 400 to 599. When it is 401, the response
-// also carries "WWW-Authenticate: Negotiate", as RFC 9110 requires of a 401.
+// token failed or that an authorization rule refused. It must be within 400
+// to 599. When it is 401, the response also carries "WWW-Authenticate:
+// Negotiate", as RFC 9110 requires of a 401.
 //
 // Default: 403 Forbidden.
 func WithForbiddenStatus(status int) Option {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,20 @@ func newApp(acc middleware.Acceptor, o options, addr *net.TCPAddr, log *slog.Log
 	}
 	if o.delegationDir != "" {
 		opts = append(opts, middleware.WithDelegationDir(o.delegationDir))
+	}
+	if o.sessionKeyFile != "" {
+		keys, err := readSessionKeys(o.sessionKeyFile, log)
+		if err != nil {
+			return nil, err
+		}
+		// The demo serves plain HTTP: a Secure cookie would never come back.
+		opts = append(opts, middleware.WithSessions(), middleware.WithSessionKeys(keys...), middleware.WithInsecureSessionCookie())
+		log.Warn("sessions on, with a cookie that is not Secure, since the demo serves plain HTTP: anyone who sees the traffic can take the cookie and be the user until it expires; serve HTTPS and keep the cookie Secure in production",
+			"keys", len(keys), "key_file", o.sessionKeyFile)
+	}
+	if len(o.allowRealms) > 0 {
+		opts = append(opts, middleware.WithAllowedRealms(o.allowRealms...))
+		log.Info("only these realms may in", "realms", o.allowRealms)
 	}
 	mw, err := middleware.New(acc, opts...)
 	if err != nil {
@@ -94,7 +109,9 @@ func (a *app) public(w http.ResponseWriter, r *http.Request) {
 func (a *app) delegated(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	auth, _ := middleware.FromContext(r.Context())
-	if auth.Delegated == nil {
+	// A session request has no credential in memory, but may have the
+	// ccache file that -delegation-dir keeps.
+	if auth.Delegated == nil && auth.CCache == "" {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintln(w, "no delegated credential: this route acts as you, so your client must delegate (curl: --delegation always; negotiate-client: -delegate)")
 		return
@@ -146,4 +163,22 @@ func (a *app) index(w http.ResponseWriter, r *http.Request) {
 	if err := indexPage.Execute(w, auth); err != nil {
 		a.log.Warn("index page", "error", err)
 	}
+}
+
+// readSessionKeys reads the -session-key-file: one key a line, 64 hex
+// digits each. It warns when others than the owner may read the file.
+func readSessionKeys(path string, log *slog.Logger) ([][]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-session-key-file: %w", err)
+	}
+	keys, err := middleware.ParseSessionKeys(data)
+	if err != nil {
+		return nil, fmt.Errorf("-session-key-file %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the session key file is readable by others than its owner: whoever reads it can forge a session for anyone; chmod 600 it",
+			"key_file", path, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+	}
+	return keys, nil
 }

@@ -3,7 +3,8 @@
 // work end to end.
 //
 //	demo [-listen 127.0.0.1:8080] [-keytab PATH] [-service HTTP] [-hostname NAME|*]
-//	     [-delegation-dir DIR] [-realm-dir DIR] [-selfcheck]
+//	     [-delegation-dir DIR] [-realm-dir DIR] [-session-key-file PATH]
+//	     [-allow-realm REALM]... [-selfcheck]
 //
 // Without -keytab it starts a throwaway MIT Kerberos realm of its own on
 // 127.0.0.1 (it needs the krb5-kdc, krb5-admin-server and krb5-user
@@ -22,6 +23,19 @@
 //	GET /delegated  calls /whoami on this server as the user, with the
 //	                credential the user delegated, and shows what it got
 //	GET /           a small HTML page saying who you are
+//
+// -session-key-file turns sessions on: after one Negotiate, the server sets
+// a cookie, sealed with AES-256-GCM, that later requests use instead of a
+// token (try it with curl's cookie jar: -c FILE -b FILE). The file holds
+// one key a line, each 64 hex digits (32 bytes, "openssl rand -hex 32");
+// the first line seals new cookies and every line opens them, so keys
+// rotate by adding a line on top. The demo serves plain HTTP, so its cookie
+// is not Secure, and the log says so: anyone who sees the traffic can take
+// the cookie. A session request carries no delegated credential: /delegated
+// then works only with -delegation-dir, from the ccache file kept there.
+//
+// -allow-realm REALM, repeatable, lets in only principals of those realms;
+// others get 403 (and "anonymous" on /public).
 //
 // -selfcheck runs the whole round trip with the project's own client,
 // /delegated included, prints a one-line verdict and exits 0 or 1.
@@ -52,6 +66,9 @@ type options struct {
 	delegationDir string
 	realmDir      string
 	selfcheck     bool
+
+	sessionKeyFile string   // "" without sessions
+	allowRealms    []string // nil: any realm
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -67,6 +84,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.delegationDir, "delegation-dir", "", "store each user's delegated credential in this directory (mode 0700), one ccache per principal")
 	fs.StringVar(&o.realmDir, "realm-dir", "", "directory for the embedded realm (default: a temporary directory removed on exit)")
 	fs.BoolVar(&o.selfcheck, "selfcheck", false, "run a client through every route, print a verdict and exit 0 or 1")
+	fs.StringVar(&o.sessionKeyFile, "session-key-file", "", "turn sessions on, with the keys in this file: one a line, 64 hex digits each; the first seals, all open")
+	fs.Func("allow-realm", "let in only principals of this realm (repeatable)", func(realm string) error {
+		o.allowRealms = append(o.allowRealms, realm)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -139,7 +161,7 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 		return err
 	}
 	if user != nil {
-		printTryIt(stdout, user, app.port)
+		printTryIt(stdout, user, app.port, o.sessionKeyFile != "")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -162,7 +184,7 @@ func shutdown(srv *http.Server, log *slog.Logger) {
 	}
 }
 
-func printTryIt(w io.Writer, u *demoUser, port int) {
+func printTryIt(w io.Writer, u *demoUser, port int, sessions bool) {
 	fmt.Fprintf(w, `
 The demo realm %[1]s is running, with the user %[2]s
 (its password is in %[3]s). In another shell:
@@ -171,9 +193,19 @@ The demo realm %[1]s is running, with the user %[2]s
     export KRB5CCNAME=%[5]s
     curl --negotiate -u : --delegation always http://localhost:%[6]d/whoami
     curl --negotiate -u : --delegation always http://localhost:%[6]d/delegated
+`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port)
+	if sessions {
+		fmt.Fprintf(w, `
+Sessions are on: negotiate once and keep the cookie in a jar, then use the
+cookie alone, with no ticket:
 
-%[2]s already has a ticket in that cache; "kinit %[2]s" gets a new one.
-Press Ctrl-C to stop; %[7]s
+    curl --negotiate -u : -c cookies.txt -b cookies.txt http://localhost:%[1]d/whoami
+    curl -b cookies.txt http://localhost:%[1]d/whoami
+`, port)
+	}
+	fmt.Fprintf(w, `
+%[1]s already has a ticket in that cache; "kinit %[1]s" gets a new one.
+Press Ctrl-C to stop; %[2]s
 
-`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port, u.onExit)
+`, u.principal, u.onExit)
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +28,17 @@ import (
 
 // DefaultName is the realm name Start uses.
 const DefaultName = "EXAMPLE.TEST"
+
+// The realm's krb5.conf maps MappedUser, with an auth_to_local rule, to the
+// local name MappedLocalName rather than to itself: "rob@EXAMPLE.TEST" is
+// the local user "robert". Every other principal maps as MIT's DEFAULT rule
+// says: a single-component principal of the realm to its name
+// ("alice@EXAMPLE.TEST" is "alice"), anything else to nothing. No principal
+// MappedUser exists until a test creates it with [Realm.AddUser].
+const (
+	MappedUser      = "rob"
+	MappedLocalName = "robert"
+)
 
 // masterPassword protects the throwaway database; nothing else uses it.
 const masterPassword = "testrealm-master"
@@ -151,12 +163,14 @@ func (r *Realm) writeConfig(port int) error {
 [realms]
 	%[1]s = {
 		kdc = 127.0.0.1:%[3]d
+		auth_to_local = RULE:[1:$1@$0](^%[4]s@%[5]s$)s/^%[4]s@.*/%[6]s/
+		auth_to_local = DEFAULT
 	}
 
 [domain_realm]
 	localhost = %[1]s
 	.localhost = %[1]s
-`, r.Name, r.Dir, port)
+`, r.Name, r.Dir, port, MappedUser, regexp.QuoteMeta(r.Name), MappedLocalName)
 	kdc := fmt.Sprintf(`[kdcdefaults]
 	kdc_listen = 127.0.0.1:%[3]d
 	kdc_tcp_listen = 127.0.0.1:%[3]d

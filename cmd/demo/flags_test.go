@@ -1,0 +1,270 @@
+package main
+
+// Tests of -session-key-file and -allow-realm.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// demoServer is a demo process serving with an embedded realm.
+type demoServer struct {
+	env    []string // the process environment plus the printed exports
+	port   string
+	curls  []string // the curl lines the demo printed
+	stderr *lockedWriter
+}
+
+// lockedWriter collects the demo's log while the test reads it.
+type lockedWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *lockedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// startDemoServer runs bin with args and an embedded realm, reads its
+// instructions up to "Press Ctrl-C", and stops it with SIGTERM when the
+// test ends.
+func startDemoServer(t *testing.T, bin string, args ...string) *demoServer {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-realm-dir", filepath.Join(t.TempDir(), "realm")}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &demoServer{env: os.Environ(), stderr: new(lockedWriter)}
+	cmd.Stderr = d.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			t.Error("the demo did not stop within 15 s of SIGTERM")
+		}
+	})
+	exportRE := regexp.MustCompile(`^\s*export (KRB5_CONFIG|KRB5CCNAME)=(\S+)$`)
+	portRE := regexp.MustCompile(`http://localhost:(\d+)/`)
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := exportRE.FindStringSubmatch(line); m != nil {
+			d.env = append(d.env, m[1]+"="+m[2])
+		}
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "curl ") {
+			d.curls = append(d.curls, l)
+			if m := portRE.FindStringSubmatch(l); m != nil {
+				d.port = m[1]
+			}
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	if d.port == "" {
+		t.Fatalf("the demo printed no curl line; its log:\n%s", d.stderr)
+	}
+	return d
+}
+
+// logHas reports whether the demo's log holds each of want, waiting a few
+// seconds for it: the log comes through a pipe, which may lag the rest.
+func (d *demoServer) logHas(want ...string) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		log, all := d.stderr.String(), true
+		for _, w := range want {
+			all = all && strings.Contains(log, w)
+		}
+		if all || time.Now().After(deadline) {
+			return all
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// curl runs curl with args in dir, with env, and returns what it printed
+// with --include: the response header and body.
+func (d *demoServer) curl(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	c := exec.Command("curl", append(args, "--silent", "--show-error", "--include")...)
+	c.Dir, c.Env = dir, env
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// withoutTicket returns env with KRB5CCNAME pointing at no cache at all.
+func withoutTicket(t *testing.T, env []string) []string {
+	return append(append([]string(nil), env...), "KRB5CCNAME=FILE:"+filepath.Join(t.TempDir(), "none"))
+}
+
+// writeKeyFile writes a session key file of two fresh keys, with a comment,
+// with mode (less the umask), and returns its path.
+func writeKeyFile(t *testing.T, mode os.FileMode) string {
+	t.Helper()
+	key := func() string {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return hex.EncodeToString(b)
+	}
+	path := filepath.Join(t.TempDir(), "session.keys")
+	text := "# new key first, old key second\n" + key() + "\n" + strings.ToUpper(key()) + "\n"
+	if err := os.WriteFile(path, []byte(text), mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSessionAndRealmFlags(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed (apt-get install curl)")
+	}
+	bin := buildDemo(t)
+
+	// -session-key-file: follow the demo's own instructions, curl with a
+	// cookie jar; the second curl has no ticket at all.
+	t.Run("session-key-file", func(t *testing.T) {
+		d := startDemoServer(t, bin, "-session-key-file", writeKeyFile(t, 0o600))
+		var jarLines []string
+		for _, l := range d.curls {
+			if strings.Contains(l, "cookies.txt") {
+				jarLines = append(jarLines, l)
+			}
+		}
+		if len(jarLines) != 2 {
+			t.Fatalf("the demo printed %d cookie-jar curl lines, want 2: %q", len(jarLines), d.curls)
+		}
+		dir := t.TempDir()
+		first := d.curl(t, dir, d.env, strings.Fields(jarLines[0])[1:]...)
+		if !strings.Contains(first, "200 OK") || !strings.Contains(first, "alice@EXAMPLE.TEST\n") ||
+			!regexp.MustCompile(`(?i)set-cookie: negotiate_session=\S+;.*HttpOnly`).MatchString(first) {
+			t.Fatalf("%s:\n%s", jarLines[0], first)
+		}
+		if regexp.MustCompile(`(?i)set-cookie: negotiate_session=.*;\s*Secure`).MatchString(first) {
+			t.Errorf("the demo's cookie is Secure, so curl would not send it over plain HTTP:\n%s", first)
+		}
+		jar, err := os.ReadFile(filepath.Join(dir, "cookies.txt"))
+		if err != nil || !strings.Contains(string(jar), "negotiate_session") {
+			t.Fatalf("cookie jar: %v\n%s", err, jar)
+		}
+		for range 3 {
+			second := d.curl(t, dir, withoutTicket(t, d.env), strings.Fields(jarLines[1])[1:]...)
+			if !strings.Contains(second, "200 OK") || !strings.Contains(second, "alice@EXAMPLE.TEST\n") {
+				t.Errorf("%s, with no ticket:\n%s", jarLines[1], second)
+			}
+			if strings.Contains(strings.ToLower(second), "www-authenticate") {
+				t.Errorf("a session reply carries WWW-Authenticate:\n%s", second)
+			}
+		}
+		// Without the jar, and without a ticket, there is no way in.
+		none := d.curl(t, dir, withoutTicket(t, d.env), "http://localhost:"+d.port+"/whoami")
+		if !strings.Contains(none, "401 Unauthorized") {
+			t.Errorf("no jar, no ticket:\n%s", none)
+		}
+		if !d.logHas("level=WARN", "not Secure", "keys=2") {
+			t.Errorf("the log does not say the cookie is not Secure:\n%s", d.stderr)
+		}
+		if log := d.stderr.String(); strings.Contains(log, "readable by others") {
+			t.Errorf("a 0600 key file drew a warning:\n%s", log)
+		}
+	})
+
+	t.Run("session-key-file readable by others", func(t *testing.T) {
+		path := writeKeyFile(t, 0o644)
+		if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+		d := startDemoServer(t, bin, "-session-key-file", path)
+		if !d.logHas("readable by others") {
+			t.Errorf("no warning about a 0644 key file:\n%s", d.stderr)
+		}
+	})
+
+	t.Run("bad session-key-file", func(t *testing.T) {
+		dir := t.TempDir()
+		short := filepath.Join(dir, "short.keys")
+		secret := strings.Repeat("ab", 32)
+		if err := os.WriteFile(short, []byte(secret+"\n"+secret[:62]+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			path, want string
+		}{
+			{short, "line 2"},
+			{filepath.Join(dir, "missing"), "no such file"},
+		} {
+			cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-session-key-file", tt.path)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Errorf("%s: %v, want exit status 1", tt.path, err)
+			}
+			if !strings.Contains(stderr.String(), tt.want) || strings.Contains(stderr.String(), secret[:16]) {
+				t.Errorf("%s: stderr lacks %q or holds the key:\n%s", tt.path, tt.want, stderr.String())
+			}
+		}
+	})
+
+	// -allow-realm, repeated, with neither realm the user's: refused, and
+	// anonymous on /public.
+	t.Run("allow-realm refuses", func(t *testing.T) {
+		d := startDemoServer(t, bin, "-allow-realm", "OTHER.TEST", "-allow-realm", "ALSO.TEST")
+		base := "http://localhost:" + d.port
+		if out := d.curl(t, t.TempDir(), d.env, "--negotiate", "-u", ":", base+"/whoami"); !strings.Contains(out, "403 Forbidden") {
+			t.Errorf("/whoami from another realm:\n%s", out)
+		}
+		if out := d.curl(t, t.TempDir(), d.env, "--negotiate", "-u", ":", base+"/public"); !strings.HasSuffix(out, "\r\n\r\nanonymous\n") {
+			t.Errorf("/public from another realm:\n%s", out)
+		}
+		if !d.logHas(`realms="[OTHER.TEST ALSO.TEST]"`, "reason=realm_not_allowed", "principal=alice@EXAMPLE.TEST") {
+			t.Errorf("the log lacks the realms or the refusal:\n%s", d.stderr)
+		}
+	})
+
+	// Both flags, with the user's realm allowed: every route of the
+	// self-check still passes.
+	t.Run("selfcheck with both", func(t *testing.T) {
+		out, err := exec.Command(bin, "-selfcheck", "-listen", "127.0.0.1:0",
+			"-session-key-file", writeKeyFile(t, 0o600), "-allow-realm", "EXAMPLE.TEST").Output()
+		if err != nil || !strings.HasPrefix(string(out), "selfcheck: PASS") {
+			t.Errorf("demo -selfcheck with both flags: %v: %s", err, out)
+		}
+	})
+}
