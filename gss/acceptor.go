@@ -20,7 +20,8 @@ type Acceptor struct {
 	bound          string // the service principal without realm; "" for any key in the keytab
 	boundPrincipal string // bound as krb5 parses it: the realm, if given, kept
 	names          localNames
-	replays        *replayCache // nil when the library keeps its own, or replay detection is off
+	addedSkew      time.Duration // subtracted from the reported lifetime: see addedSkew
+	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
 
 	mu     sync.RWMutex // held for reading by Accept, for writing by Close
 	cred   credID
@@ -149,7 +150,7 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 	if boundPrincipal == "" {
 		boundPrincipal = bound
 	}
-	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal}
+	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, addedSkew: addedSkew()}
 	rcache := c.rcache
 	if isHeimdal() {
 		// Heimdal 7's acceptor detects no replays: this package does.
@@ -250,7 +251,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		Mech:        acc.mech,
 	}
 	if acc.lifetime > 0 {
-		res.Expiry = time.Now().Add(acc.lifetime)
+		res.Expiry = time.Now().Add(acc.lifetime - a.addedSkew)
 	}
 	if acc.deleg != nil {
 		res.Delegated = &Credential{id: acc.deleg}

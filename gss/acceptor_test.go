@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
@@ -352,5 +353,25 @@ func TestTicketServerOfARealToken(t *testing.T) {
 	}
 	if _, ok := gss.TicketServer([]byte("garbage")); ok {
 		t.Error("garbage parsed as an AP-REQ")
+	}
+}
+
+// Result.Expiry is the ticket's end, which MIT's reported lifetime
+// overstates by its clock-skew allowance.
+func TestExpiryIsTheTicketsEnd(t *testing.T) {
+	cc := filepath.Join(t.TempDir(), "short.ccache")
+	if err := realm.Kinit("alice", testrealm.AlicePassword, cc, "-l", "2m"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := testrealm.Token("FILE:"+cc, "HTTP@localhost", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := newAcceptor(t).Accept(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(res.Expiry); left > 2*time.Minute || left < 90*time.Second {
+		t.Errorf("%s: Expiry in %v, want the ticket's end, 2m from its issue", gss.Library(), left)
 	}
 }

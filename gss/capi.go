@@ -157,6 +157,11 @@ func cString(s string) *C.char {
 // than MIT krb5.
 func isHeimdal() bool { return C.is_heimdal() != 0 }
 
+// addedSkew is what the library adds to the context lifetime that
+// gss_accept_sec_context reports: MIT adds its clock-skew allowance,
+// Heimdal nothing. It reads krb5.conf, so call it once.
+func addedSkew() time.Duration { return time.Duration(C.added_skew()) * time.Second }
+
 // keytabHolds says what keytab ("" for the default) holds for principal:
 // a key of version kvno, keys of other versions only, or nothing (a
 // keytab that cannot be read holds nothing).

@@ -95,6 +95,23 @@ static int keytab_probe(const char *keytab, const char *principal, int kvno) {
 }
 
 #if !NEGOTIATE_HEIMDAL
+#include <profile.h>
+
+// added_skew is what MIT's acceptor adds to the context lifetime it
+// reports: the clockskew setting of krb5.conf (300 seconds by default).
+// Heimdal adds nothing.
+static int added_skew(void) {
+	krb5_context ctx;
+	if (krb5_init_context(&ctx)) return 300;
+	int skew = 300;
+	profile_t profile;
+	if (!krb5_get_profile(ctx, &profile)) {
+		profile_get_integer(profile, "libdefaults", "clockskew", NULL, 300, &skew);
+		profile_release(profile);
+	}
+	krb5_free_context(ctx);
+	return skew;
+}
 
 // acquire_acceptor acquires acceptor credentials for name, a principal
 // ("HTTP/host@R") or, when hostbased, a service ("HTTP@host"), or for any
@@ -138,6 +155,8 @@ static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const cha
 }
 
 #else // Heimdal
+
+static int added_skew(void) { return 0; }
 
 // krb5_failure reports a krb5 library error as GSS_S_FAILURE with the krb5
 // code as the minor status, as the GSS-API mechanism itself would.

@@ -109,9 +109,8 @@ func WithSessionKeys(keys ...[]byte) Option {
 
 // WithSessionMaxAge sets how long a session lasts at most from the
 // Negotiate request that began it. A session also ends with the client's
-// service ticket: at the end of the security context the acceptor reports
-// (Result.Expiry) less 5 minutes, the clock-skew allowance that MIT krb5
-// adds to it, so that the session never outlives the ticket. A ticket that
+// service ticket, at the end of the security context the acceptor reports
+// (Result.Expiry), so that it never outlives the ticket. A ticket that
 // ends within a second gets no session. The limit applies when a cookie is
 // opened too, so lowering it shortens sessions already issued. It must be
 // at least a second, and needs [WithSessions].
@@ -271,12 +270,6 @@ const (
 	// sessionSkew is how far in the future a cookie's issue time may be,
 	// for instances whose clocks differ: Kerberos's default skew.
 	sessionSkew = 5 * time.Minute
-	// contextSkew is what a session's end keeps clear of the context's
-	// end (Result.Expiry). MIT's gss_accept_sec_context adds its clock-skew
-	// allowance, 5 minutes by default, to the context lifetime it reports,
-	// so that Result.Expiry is 5 minutes after the ticket's end time;
-	// taking as much off brings the session back to the ticket's end.
-	contextSkew = 5 * time.Minute
 )
 
 // HKDF labels: the key a cookie is sealed with and the id that names it
@@ -549,14 +542,14 @@ func (s *sessions) seal(sess *session) string {
 
 // issue sets a session cookie for a, which authenticated with a Negotiate
 // token at now, on the response. The session ends at the earlier of the
-// maximum age and the context's end ctxEnd, less contextSkew, if ctxEnd is
-// not zero, rounded down to the second; none is issued when that leaves
+// maximum age and the context's end ctxEnd, if ctxEnd is not zero, rounded
+// down to the second; none is issued when that leaves
 // less than a second.
 func (s *sessions) issue(w http.ResponseWriter, r *http.Request, a *Auth, ctxEnd, now time.Time) {
 	end := now.Add(s.maxAge)
 	if !ctxEnd.IsZero() {
-		if t := ctxEnd.Add(-contextSkew); t.Before(end) {
-			end = t
+		if ctxEnd.Before(end) {
+			end = ctxEnd
 		}
 	}
 	maxAge := int64(end.Sub(now) / time.Second)
