@@ -21,6 +21,18 @@ FUZZ_TARGETS := \
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
+# install-missing installs those of the Debian packages in $(1) that are not
+# installed yet, running apt-get update first only if there are any.
+define install-missing
+	@missing=$$(for p in $(1); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else echo "installed already: $(1)"; fi
+endef
+
 # Build against Heimdal instead of MIT: alias .pc files give Heimdal's
 # libraries MIT's pkg-config names, and the define keeps Go's build cache
 # from mixing the two builds (it does not see PKG_CONFIG_PATH).
@@ -37,13 +49,7 @@ all: build
 
 ## deps: install the Debian packages that are missing (idempotent).
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing:" $$missing; \
-		$(SUDO) apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
-	else echo "deps: all installed"; fi
+	$(call install-missing,$(DEB_PACKAGES))
 
 ## build: compile everything; the middleware must build without cgo.
 build:
@@ -61,8 +67,7 @@ test: build
 
 ## deps-heimdal: install Heimdal's development files beside MIT's.
 deps-heimdal:
-	@dpkg-query -W -f='$${Status}' heimdal-multidev 2>/dev/null | grep -q 'install ok installed' || \
-		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y heimdal-multidev; }
+	$(call install-missing,heimdal-multidev)
 
 ## test-heimdal: the tests that touch GSS-API, built against Heimdal's
 ## library and run against the MIT test KDC (the protocol is the same).
@@ -72,13 +77,7 @@ test-heimdal: deps-heimdal
 
 ## deps-interop: install the interop matrix's clients (idempotent).
 deps-interop: deps
-	@missing=$$(for p in $(INTEROP_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing:" $$missing; \
-		$(SUDO) apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
-	else echo "deps-interop: all installed"; fi
+	$(call install-missing,$(INTEROP_PACKAGES))
 
 ## test-interop: the client interoperability matrix: curl, requests-kerberos,
 ## headless Chromium and negotiate-client against the demo built with MIT
