@@ -25,6 +25,7 @@ type Acceptor struct {
 
 	mu     sync.RWMutex // held for reading by Accept, for writing by Close
 	cred   credID
+	config configHold // krb5.conf kept parsed while the acceptor lives
 	closed bool
 }
 
@@ -168,6 +169,7 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 		return nil, fmt.Errorf("gss: acceptor credentials for %s: %w", desc, err)
 	}
 	a.cred = cred
+	a.config = holdConfig()
 	return a, nil
 }
 
@@ -314,6 +316,7 @@ func (a *Acceptor) Close() error {
 	if !a.closed {
 		a.closed = true
 		releaseCred(&a.cred)
+		a.config.release()
 	}
 	return nil
 }

@@ -157,6 +157,17 @@ func cString(s string) *C.char {
 // than MIT krb5.
 func isHeimdal() bool { return C.is_heimdal() != 0 }
 
+// configHold keeps the library's parsed krb5.conf alive: see hold_config in
+// capi.h. Its zero value holds nothing.
+type configHold struct{ ctx C.krb5_context }
+
+func holdConfig() configHold { return configHold{C.hold_config()} }
+
+func (h *configHold) release() {
+	C.release_config(h.ctx)
+	h.ctx = nil
+}
+
 // addedSkew is what the library adds to the context lifetime that
 // gss_accept_sec_context reports: MIT adds its clock-skew allowance,
 // Heimdal nothing. It reads krb5.conf, so call it once.
