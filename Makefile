@@ -33,6 +33,10 @@ define install-missing
 	else echo "installed already: $(1)"; fi
 endef
 
+# Peers for the bench: Apache httpd and mod_auth_gssapi. They are needed to
+# run `make bench`, not to build or vet anything.
+BENCH_DEB_PACKAGES := apache2-bin libapache2-mod-auth-gssapi
+
 # Build against Heimdal instead of MIT: alias .pc files give Heimdal's
 # libraries MIT's pkg-config names, and the define keeps Go's build cache
 # from mixing the two builds (it does not see PKG_CONFIG_PATH).
@@ -60,9 +64,11 @@ build:
 demo: deps
 	$(GO) run ./cmd/demo
 
-## test: vet, then every test with the race detector, against a real KDC.
+## test: vet (the bench module too), then every test with the race
+## detector, against a real KDC.
 test: build
 	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
 ## deps-heimdal: install Heimdal's development files beside MIT's.
@@ -110,7 +116,11 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-## bench: the acceptor's accept rate (1 and 2 goroutines) and the
-## middleware's own overhead.
-bench:
+## bench: the acceptor's and the middleware's micro-benchmarks, then
+## bench/'s comparison: the floor, plain net/http, ours, go-gssapi's
+## handler, Apache mod_auth_gssapi and gokrb5, each its own pinned process
+## (3 to 5 minutes; BENCHMARKS.md explains the table).
+bench: deps
+	$(call install-missing,$(BENCH_DEB_PACKAGES))
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1,2 ./gss/ ./middleware/
+	cd bench && $(GO) run ./cmd/bench -duration 10s -conns 8
