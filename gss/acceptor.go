@@ -19,6 +19,7 @@ type Acceptor struct {
 	keytab         string // "" for the default keytab
 	bound          string // the service principal without realm; "" for any key in the keytab
 	boundPrincipal string // bound as krb5 parses it: the realm, if given, kept
+	realm          string // bound's realm: the one given, or the default realm
 	names          localNames
 	addedSkew      time.Duration // subtracted from the reported lifetime: see addedSkew
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
@@ -151,7 +152,11 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 	if boundPrincipal == "" {
 		boundPrincipal = bound
 	}
-	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, addedSkew: addedSkew()}
+	realm := defaultRealm()
+	if _, r, ok := strings.Cut(c.principal, "@"); ok {
+		realm = r
+	}
+	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, realm: realm, addedSkew: addedSkew()}
 	rcache := c.rcache
 	if isHeimdal() {
 		// Heimdal 7's acceptor detects no replays: this package does.
@@ -201,6 +206,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 	if optimistic {
 		token = inner
 	}
+	token, microsoftOID := swapFramingOID(token, msKrb5OIDTLV, krb5OIDTLV)
 	if a.replays != nil {
 		req, ok := parseAPReq(token)
 		if !ok {
@@ -234,7 +240,15 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		}
 	}()
 	if !acc.complete {
+		// Heimdal answers a skewed or expired authenticator with a
+		// KRB-ERROR token and CONTINUE_NEEDED rather than an error.
+		if category, ok := errorTokenCategory(acc.output); ok {
+			return negotiate.Result{}, fmt.Errorf("gss: the library answered with a Kerberos error: %w", category)
+		}
 		return negotiate.Result{OutputToken: acc.output}, negotiate.ErrIncomplete
+	}
+	if microsoftOID {
+		acc.output, _ = swapFramingOID(acc.output, krb5OIDTLV, msKrb5OIDTLV)
 	}
 	if optimistic {
 		if acc.output, err = acceptCompleted(spnegoMech, acc.output); err != nil {
@@ -272,25 +286,31 @@ var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrR
 // table entry not found"; MIT's reports are exact already.
 func (a *Acceptor) explain(err error, token []byte) error {
 	var ge *Error
-	if a.bound == "" || !errors.As(err, &ge) {
+	if !errors.As(err, &ge) {
 		return err
 	}
+	sharper := *ge
+	if ge.RoutineError() == routineNoCred && ge.Minor == 0 {
+		// The credential is held, so the token named a mechanism it does
+		// not cover (an unregistered Kerberos alias OID, say).
+		sharper.category = negotiate.ErrBadMech
+		return &sharper
+	}
 	minor := int32(ge.Minor)
-	if minor != krbApErrBadIntegrity && minor != krbKtNotFound {
+	if a.bound == "" || (minor != krbApErrBadIntegrity && minor != krbKtNotFound) {
 		return err
 	}
 	req, ok := parseAPReq(token)
 	if !ok {
 		return err
 	}
-	server, kvno, ok := req.ticketServer()
+	server, realm, kvno, ok := req.ticketServer()
 	if !ok {
 		return err
 	}
-	sharper := *ge
 	switch {
-	case server != a.bound:
-		sharper.Message += fmt.Sprintf(" (the ticket is for %s, not %s)", server, a.bound)
+	case server != a.bound || realm != a.realm:
+		sharper.Message += fmt.Sprintf(" (the ticket is for %s@%s, not %s@%s)", server, realm, a.bound, a.realm)
 		sharper.category = negotiate.ErrWrongService
 	case minor != krbKtNotFound:
 		return err

@@ -343,8 +343,8 @@ func TestClose(t *testing.T) {
 
 func TestTicketServerOfARealToken(t *testing.T) {
 	for target, want := range map[string]string{
-		"HTTP@localhost":       "HTTP/localhost",
-		"HTTP@other.localhost": "HTTP/other.localhost",
+		"HTTP@localhost":       "HTTP/localhost@EXAMPLE.TEST",
+		"HTTP@other.localhost": "HTTP/other.localhost@EXAMPLE.TEST",
 	} {
 		got, ok := gss.TicketServer(token(t, target, 0, true))
 		if !ok || got != want {

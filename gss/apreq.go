@@ -68,18 +68,96 @@ func parseAPReq(token []byte) (req apReq, ok bool) {
 }
 
 // ticketServer returns the ticket's server principal without its realm,
-// "HTTP/www.example.com", and the version of the key it is encrypted in; ok
-// is false if the ticket does not parse.
-func (r *apReq) ticketServer() (server string, kvno int, ok bool) {
+// "HTTP/www.example.com", its realm, and the version of the key it is
+// encrypted in; ok is false if the ticket does not parse.
+func (r *apReq) ticketServer() (server, realm string, kvno int, ok bool) {
 	var t ticket
 	if rest, err := asn1.UnmarshalWithParams(r.Ticket.Bytes, &t, "application,explicit,tag:1"); err != nil || len(rest) != 0 {
-		return "", 0, false
+		return "", "", 0, false
 	}
 	parts := make([]string, len(t.SName.NameString))
 	for i, p := range t.SName.NameString {
 		parts[i] = string(p.Bytes)
 	}
-	return strings.Join(parts, "/"), t.EncPart.KVNO, len(parts) > 0
+	// An explicitly tagged RawValue holds the tag's contents: the
+	// GeneralString's own TLV, whose contents are the realm.
+	var realmString asn1.RawValue
+	if _, err := asn1.Unmarshal(t.Realm.Bytes, &realmString); err != nil {
+		return "", "", 0, false
+	}
+	return strings.Join(parts, "/"), string(realmString.Bytes), t.EncPart.KVNO, len(parts) > 0
+}
+
+// The Kerberos GSS framing's OID as a DER TLV: the standard one and the one
+// Windows sends, which differ in one byte.
+var (
+	krb5OIDTLV   = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02}
+	msKrb5OIDTLV = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02}
+)
+
+// swapFramingOID returns a copy of the GSS token with its framing OID from
+// replaced by to, when the token is framed with from; else it returns the
+// token itself and false. A Kerberos token framed with the Microsoft OID is
+// a Kerberos token like any other (the OID is not covered by any checksum),
+// but MIT's acceptor credential has no element for that OID.
+func swapFramingOID(token, from, to []byte) ([]byte, bool) {
+	var outer asn1.RawValue
+	if len(token) == 0 || token[0] != 0x60 {
+		return token, false
+	}
+	if _, err := asn1.Unmarshal(token, &outer); err != nil || !bytes.HasPrefix(outer.Bytes, from) {
+		return token, false
+	}
+	at := len(outer.FullBytes) - len(outer.Bytes)
+	swapped := bytes.Clone(token)
+	copy(swapped[at:], to)
+	return swapped, true
+}
+
+// krbError is the part of a KRB-ERROR (RFC 4120 section 5.9.1) that says
+// why: some libraries answer a bad authenticator with one as an output token
+// and CONTINUE_NEEDED instead of an error status.
+type krbError struct {
+	PVNO      int           `asn1:"explicit,tag:0"`
+	MsgType   int           `asn1:"explicit,tag:1"`
+	CTime     asn1.RawValue `asn1:"optional,explicit,tag:2"`
+	CUSec     int           `asn1:"optional,explicit,tag:3"`
+	STime     asn1.RawValue `asn1:"explicit,tag:4"`
+	SUSec     int           `asn1:"explicit,tag:5"`
+	ErrorCode int           `asn1:"explicit,tag:6"`
+	// crealm, cname, realm, sname, e-text and e-data follow; unread.
+}
+
+// krbTokIDError is the token ID of a KRB-ERROR in the Kerberos GSS framing.
+var krbTokIDError = [2]byte{0x03, 0x00}
+
+// errorTokenCategory reads the KRB-ERROR in a Kerberos GSS output token and
+// returns the category of its error code, or ok=false if the token is no
+// KRB-ERROR.
+func errorTokenCategory(token []byte) (category error, ok bool) {
+	var outer asn1.RawValue
+	if _, err := asn1.Unmarshal(token, &outer); err != nil || outer.Class != asn1.ClassApplication || outer.Tag != 0 {
+		return nil, false
+	}
+	var mech asn1.ObjectIdentifier
+	body, err := asn1.Unmarshal(outer.Bytes, &mech)
+	if err != nil || len(body) < 2 || [2]byte(body[:2]) != krbTokIDError {
+		return nil, false
+	}
+	var e krbError
+	if _, err := asn1.UnmarshalWithParams(body[2:], &e, "application,explicit,tag:30"); err != nil {
+		return nil, false
+	}
+	// RFC 4120 section 7.5.9.
+	switch e.ErrorCode {
+	case 32, 33: // KRB_AP_ERR_TKT_EXPIRED, KRB_AP_ERR_TKT_NYV
+		return negotiate.ErrTicketExpired, true
+	case 34: // KRB_AP_ERR_REPEAT
+		return negotiate.ErrReplay, true
+	case 37: // KRB_AP_ERR_SKEW
+		return negotiate.ErrClockSkew, true
+	}
+	return negotiate.ErrDefectiveToken, true
 }
 
 // unreadableCategory says why a token that is not a Kerberos AP-REQ is
@@ -88,7 +166,7 @@ func (r *apReq) ticketServer() (server string, kvno int, ok bool) {
 func unreadableCategory(token []byte) error {
 	var outer asn1.RawValue
 	var mech asn1.ObjectIdentifier
-	if _, err := asn1.Unmarshal(token, &outer); err == nil && outer.Class == asn1.ClassApplication && outer.Tag == 0 {
+	if rest, err := asn1.Unmarshal(token, &outer); err == nil && len(rest) == 0 && outer.Class == asn1.ClassApplication && outer.Tag == 0 {
 		if _, err := asn1.Unmarshal(outer.Bytes, &mech); err == nil && !mech.Equal(oidKerberosAsn1) && !mech.Equal(oidMSKerberosAsn1) {
 			return negotiate.ErrBadMech
 		}

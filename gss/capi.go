@@ -173,6 +173,16 @@ func (h *configHold) release() {
 // Heimdal nothing. It reads krb5.conf, so call it once.
 func addedSkew() time.Duration { return time.Duration(C.added_skew()) * time.Second }
 
+// defaultRealm returns krb5.conf's default realm, or "".
+func defaultRealm() string {
+	r := C.default_realm()
+	if r == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(r))
+	return C.GoString(r)
+}
+
 // keytabHolds says what keytab ("" for the default) holds for principal:
 // a key of version kvno, keys of other versions only, or nothing (a
 // keytab that cannot be read holds nothing).

@@ -82,6 +82,20 @@ static void release_config(krb5_context ctx) {
 	if (ctx) krb5_free_context(ctx);
 }
 
+// default_realm returns krb5.conf's default realm, to be freed with free,
+// or NULL.
+static char *default_realm(void) {
+	krb5_context ctx;
+	if (krb5_init_context(&ctx)) return NULL;
+	char *realm = NULL, *copy = NULL;
+	if (!krb5_get_default_realm(ctx, &realm)) {
+		copy = strdup(realm);
+		krb5_free_default_realm(ctx, realm);
+	}
+	krb5_free_context(ctx);
+	return copy;
+}
+
 // keytab_probe says what keytab (NULL: the default) holds for principal:
 // 0 a key of version kvno, 1 keys of other versions only, 2 no key at all or
 // an unreadable keytab. It explains a failed accept; it is not on the

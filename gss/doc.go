@@ -61,6 +61,9 @@
 //     unsupported mechanism (MIT would ask for another round trip, which is
 //     refused too);
 //   - a host-based name, "HTTP@host", means HTTP/host in the default realm;
+//   - gss_localname applies Heimdal's own auth_to_local rules: MIT's
+//     RULE: mappings in krb5.conf are ignored (a principal the test realm
+//     maps from rob to robert stays rob);
 //   - where Heimdal reports a failure vaguely (a wrong-service ticket as a
 //     failed decryption, a stale or lost keytab as "entry not found"), the
 //     acceptor reads the ticket's clear-text server name and key version and

@@ -58,13 +58,13 @@ func AcceptWithLibrarySPNEGO(a *Acceptor, token []byte) (reply []byte, principal
 	return acc.output, principal, err
 }
 
-// TicketServer returns the server principal named in a raw Kerberos token's
-// ticket, as the acceptor reads it.
+// TicketServer returns the server principal, with its realm, named in a
+// raw Kerberos token's ticket, as the acceptor reads it.
 func TicketServer(token []byte) (string, bool) {
 	req, ok := parseAPReq(token)
 	if !ok {
 		return "", false
 	}
-	name, _, ok := req.ticketServer()
-	return name, ok
+	name, realm, _, ok := req.ticketServer()
+	return name + "@" + realm, ok
 }

@@ -528,6 +528,10 @@ func localNameUser(t *testing.T, name string) user {
 // begins: rob is robert, alice is alice, and alice/admin, which no rule
 // maps, has none, and is refused where a local name is required.
 func TestLocalNames(t *testing.T) {
+	// Heimdal 7.8's gss_localname applies no MIT-style RULE: mappings,
+	// only its default (the default realm's one-component names): rob
+	// stays rob there (gss/doc.go).
+	robLocal := map[string]string{"MIT": testrealm.MappedLocalName, "Heimdal": "rob"}[gss.Library()]
 	rob := localNameUser(t, mappedPrincipal)
 	admin := localNameUser(t, unmappedPrincipal)
 	s := newSessionServer(t, middleware.WithSessions())
@@ -535,7 +539,7 @@ func TestLocalNames(t *testing.T) {
 		u     user
 		local string
 	}{
-		{rob, testrealm.MappedLocalName},
+		{rob, robLocal},
 		{alice(), "alice"},
 		{admin, ""},
 	} {
@@ -556,7 +560,7 @@ func TestLocalNames(t *testing.T) {
 
 	required := newSessionServer(t, middleware.WithRequireLocalName())
 	if r := required.fetch(t, "/session", negotiateValue(mint(t, rob, target, 0, false)), ""); r.status != http.StatusOK ||
-		r.header.Get("X-Local-Name") != testrealm.MappedLocalName {
+		r.header.Get("X-Local-Name") != robLocal {
 		t.Errorf("rob with a local name required: %d %q", r.status, r.body)
 	}
 	if r := required.fetch(t, "/session", negotiateValue(mint(t, admin, target, 0, false)), ""); r.status != http.StatusForbidden {
