@@ -5,42 +5,67 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/negotiate-go/negotiate/middleware"
 )
 
-// checkAuth makes sure a server authenticates before it is loaded: a request
-// with a fresh token gets 200, and, for a server that authenticates, one
-// without a token gets 401.
-func checkAuth(addr, token string, auth bool) error {
+// checkAuth makes sure s, at addr, authenticates before it is loaded: a
+// request with a fresh token gets 200, and, for a server that
+// authenticates, one without a token gets 401. For a session server the
+// 200 must set the session cookie, and a request with that cookie alone
+// must get 200 for the same principal (the body).
+func checkAuth(addr, token string, s server) error {
 	tr := &http.Transport{DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	if got, err := status(c, addr, token); err != nil || got != http.StatusOK {
-		return fmt.Errorf("with a fresh token: status %d, %v; want 200", got, err)
+	withToken, err := get(c, addr, "Authorization", "Negotiate "+token)
+	if err != nil || withToken.status != http.StatusOK {
+		return fmt.Errorf("with a fresh token: status %d, %v; want 200", withToken.status, err)
+	}
+	if s.session {
+		if withToken.cookie == "" {
+			return fmt.Errorf("with a fresh token: no %s cookie set", middleware.DefaultSessionCookieName)
+		}
+		withCookie, err := get(c, addr, "Cookie", withToken.cookie)
+		if err != nil || withCookie.status != http.StatusOK {
+			return fmt.Errorf("with the session cookie alone: status %d, %v; want 200", withCookie.status, err)
+		}
+		if withCookie.body != withToken.body {
+			return fmt.Errorf("with the session cookie alone: body %q, want %q as with the token", withCookie.body, withToken.body)
+		}
 	}
 	want := http.StatusOK
-	if auth {
+	if s.auth {
 		want = http.StatusUnauthorized
 	}
-	if got, err := status(c, addr, ""); err != nil || got != want {
-		return fmt.Errorf("without a token: status %d, %v; want %d", got, err, want)
+	if none, err := get(c, addr, "", ""); err != nil || none.status != want {
+		return fmt.Errorf("without a token: status %d, %v; want %d", none.status, err, want)
 	}
 	return nil
 }
 
-func status(c *http.Client, addr, token string) (int, error) {
+// reply is what checkAuth looks at in a response.
+type reply struct {
+	status int
+	body   string
+	cookie string // "name=value" of the session cookie it sets, if any
+}
+
+// get sends GET /ok to addr with the header key: value, none if key is "".
+func get(c *http.Client, addr, key, value string) (reply, error) {
 	req, err := http.NewRequest("GET", "http://"+addr+"/ok", nil)
 	if err != nil {
-		return 0, err
+		return reply{}, err
 	}
 	req.Host = "localhost"
-	if token != "" {
-		req.Header.Set("Authorization", "Negotiate "+token)
+	if key != "" {
+		req.Header.Set(key, value)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return reply{}, err
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	return reply{status: resp.StatusCode, body: string(body), cookie: sessionCookie(resp)}, err
 }

@@ -1,17 +1,20 @@
 // Command bench compares the price of an authenticated HTTP request across
 // Negotiate servers on this machine, against a throwaway MIT realm:
 //
-//	floor     a tight gss.Acceptor.Accept loop, no HTTP
-//	noauth    plain net/http, no authentication
-//	ours      this repository's middleware and gss acceptor
-//	gogssapi  go-gssapi v3's http.Handler on go-gssapi-c
-//	apache    Apache httpd with mod_auth_gssapi (Debian's packages)
-//	gokrb5    gokrb5 v8's pure-Go SPNEGO handler, PAC decoding off
+//	floor         a tight gss.Acceptor.Accept loop, no HTTP
+//	noauth        plain net/http, no authentication
+//	ours          this repository's middleware and gss acceptor
+//	ours+session  the same with sessions on: one token per connection, then the cookie
+//	gogssapi      go-gssapi v3's http.Handler on go-gssapi-c
+//	apache        Apache httpd with mod_auth_gssapi (Debian's packages)
+//	gokrb5        gokrb5 v8's pure-Go SPNEGO handler, PAC decoding off
 //
 // Each server is its own process pinned to one CPU, the load driver is
-// pinned to another, every request carries a token no server has seen, and
-// the table reports 2xx/s, the ratios to the floor and to ours, non-2xx
-// responses, latency and peak RSS. BENCHMARKS.md describes the method.
+// pinned to another, every request carries a token no server has seen (but
+// for ours+session's, which carry the session cookie), and the table
+// reports 2xx/s, the ratios to the floor, ours and noauth, non-2xx
+// responses, latency, server CPU per request and peak RSS. BENCHMARKS.md
+// describes the method.
 //
 // Usage:
 //

@@ -52,13 +52,13 @@ type row struct {
 func runMain(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	r := &runner{}
-	names := fs.String("servers", "floor,noauth,ours,gogssapi,apache,gokrb5", "comma-separated `list` of servers to run, in table order")
+	names := fs.String("servers", "floor,noauth,ours,ours+session,gogssapi,apache,gokrb5", "comma-separated `list` of servers to run, in table order")
 	fs.IntVar(&r.conns, "conns", 8, "keep-alive connections of the load driver")
 	fs.DurationVar(&r.duration, "duration", 10*time.Second, "measured window per server")
 	fs.DurationVar(&r.warmup, "warmup", time.Second, "load before each measured window")
 	fs.IntVar(&r.serverCPU, "server-cpu", 0, "CPU the server (and the floor) is pinned to")
 	fs.IntVar(&r.loadCPU, "load-cpu", 1, "CPU the load driver is pinned to")
-	fs.IntVar(&r.floorTokens, "floor-tokens", 150000, "tokens made for the floor (it stops early if they run out)")
+	fs.IntVar(&r.floorTokens, "floor-tokens", 200000, "tokens made for the floor (it stops early if they run out)")
 	fs.Float64Var(&r.poolFactor, "pool", 1.5, "tokens per server: this `factor` × the floor's accepts per CPU-second × (warmup+duration)")
 	fs.StringVar(&r.profileDir, "profile", "", "write pprof profiles of each Go server into `dir`/NAME (slows them: do not quote those numbers)")
 	keep := fs.Bool("keep", false, "keep the scratch directory (server logs, configs)")
@@ -225,7 +225,7 @@ func (r *runner) loadServer(ctx context.Context, rw *row, dir string, env []stri
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p, err := s.start(r, dir, addr, env)
+	p, err := s.start(r, s.name, dir, addr, env)
 	if err != nil {
 		return err
 	}
@@ -237,14 +237,19 @@ func (r *runner) loadServer(ctx context.Context, rw *row, dir string, env []stri
 	if err != nil {
 		return err
 	}
-	if err := checkAuth(addr, base64.StdEncoding.EncodeToString(probe), s.auth); err != nil {
+	if err := checkAuth(addr, base64.StdEncoding.EncodeToString(probe), s); err != nil {
 		return fmt.Errorf("%s does not authenticate as it should: %w", s.name, err)
 	}
 
 	// A server without auth ignores the tokens: it gets one, sent over and
-	// over, so that its requests are the same size as everyone's.
+	// over, so that its requests are the same size as everyone's. A
+	// session spends one token per connection, and one more per
+	// connection for a retry.
 	n := 1
-	if s.auth {
+	switch {
+	case s.session:
+		n = 2 * r.conns
+	case s.auth:
 		n = r.poolSize()
 	}
 	file, err := r.tokenFile(dir, n)
@@ -252,7 +257,7 @@ func (r *runner) loadServer(ctx context.Context, rw *row, dir string, env []stri
 		return err
 	}
 	defer os.Remove(file)
-	if rw.stats, rw.usage, err = r.drive(ctx, p.cmd.Process.Pid, addr, file, !s.auth); err != nil {
+	if rw.stats, rw.usage, err = r.drive(ctx, p.cmd.Process.Pid, addr, file, s); err != nil {
 		return err
 	}
 	if rw.stats.Total > 0 {
@@ -269,13 +274,17 @@ func (r *runner) loadServer(ctx context.Context, rw *row, dir string, env []stri
 	return err
 }
 
-// drive runs the load driver on the load CPU against the server at addr,
-// whose process is pid, with the tokens in file (sent over and over with
-// reuse), and meters the run.
-func (r *runner) drive(ctx context.Context, pid int, addr, file string, reuse bool) (wire.Stats, usage, error) {
+// drive runs the load driver on the load CPU against s at addr, whose
+// process is pid, with the tokens in file, and meters the run. A server
+// without auth gets its tokens over and over; a session server gets one per
+// connection, then the cookie.
+func (r *runner) drive(ctx context.Context, pid int, addr, file string, s server) (wire.Stats, usage, error) {
 	argv := []string{r.self, "load", "-addr", addr, "-tokens", file, "-conns", strconv.Itoa(r.conns),
 		"-warmup", r.warmup.String(), "-duration", r.duration.String()}
-	if reuse {
+	switch {
+	case s.session:
+		argv = append(argv, "-session")
+	case !s.auth:
 		argv = append(argv, "-reuse")
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.childLimit())

@@ -14,10 +14,13 @@ type server struct {
 	// auth: the server authenticates, so a request without a token must
 	// get 401, and each request spends a fresh token.
 	auth bool
+	// session: the server issues session cookies. Each connection of the
+	// load spends one fresh token, then sends the cookie alone.
+	session bool
 	// start starts the server on addr, pinned to the server CPU, with
-	// scratch directory dir and environment env. The floor has none: it
-	// is not a server but a loop run to completion.
-	start func(r *runner, dir, addr string, env []string) (*proc, error)
+	// scratch directory dir and environment env; name is the row's. The
+	// floor has none: it is not a server but a loop run to completion.
+	start func(r *runner, name, dir, addr string, env []string) (*proc, error)
 }
 
 // servers lists the contenders in the order they run and print.
@@ -28,6 +31,9 @@ var servers = []server{
 		note: "plain net/http, no authentication: what HTTP alone costs (and where the load driver may be the limit)"},
 	{name: "ours", auth: true, start: goServer("ours"),
 		note: "middleware.New(gss.NewAcceptor(...)), default options"},
+	{name: "ours+session", auth: true, session: true, start: goServer("ours", "-sessions"),
+		note: "ours with WithSessions (a fixed key, WithInsecureSessionCookie); on each connection one request with a fresh token, then requests with the session cookie alone, no Authorization header: " +
+			"what a request in a session costs, with no GSS-API call (requests smaller than the others', which carry a token)"},
 	{name: "gogssapi", auth: true, start: goServer("gogssapi"),
 		note: "go-gssapi v3.0.2-beta7 http.Handler on go-gssapi-c v0.1.4 (calls gss_localname per request)"},
 	{name: "apache", auth: true, start: startApacheServer,
@@ -50,10 +56,12 @@ func buildServers(binDir string) error {
 	return nil
 }
 
-// goServer starts the Go server built from servers/name.
-func goServer(name string) func(r *runner, dir, addr string, env []string) (*proc, error) {
-	return func(r *runner, dir, addr string, env []string) (*proc, error) {
-		argv := []string{filepath.Join(r.binDir, name), "-addr", addr, "-keytab", r.keytab}
+// goServer starts the Go server built from servers/bin, with extra flags
+// after the common ones.
+func goServer(bin string, extra ...string) func(r *runner, name, dir, addr string, env []string) (*proc, error) {
+	return func(r *runner, name, dir, addr string, env []string) (*proc, error) {
+		argv := []string{filepath.Join(r.binDir, bin), "-addr", addr, "-keytab", r.keytab}
+		argv = append(argv, extra...)
 		if r.profileDir != "" {
 			pdir := filepath.Join(r.profileDir, name)
 			if err := os.MkdirAll(pdir, 0o755); err != nil {
@@ -66,7 +74,7 @@ func goServer(name string) func(r *runner, dir, addr string, env []string) (*pro
 }
 
 // startApacheServer starts Apache httpd with mod_auth_gssapi.
-func startApacheServer(r *runner, dir, addr string, env []string) (*proc, error) {
+func startApacheServer(r *runner, name, dir, addr string, env []string) (*proc, error) {
 	a, err := findApache()
 	if err != nil {
 		return nil, err

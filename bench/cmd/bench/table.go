@@ -17,13 +17,13 @@ func table(rows []row, r *runner) string {
 		b.WriteString("; Go servers PROFILED (slower)")
 	}
 	b.WriteString("\n\n")
-	b.WriteString("| server | 2xx/s | × floor | × ours | non-2xx | p50 | p99 | server CPU/req | × floor (CPU) | × ours (CPU) | peak RSS | others' load |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	floor, ours := find(rows, "floor"), find(rows, "ours")
+	b.WriteString("| server | 2xx/s | × floor | × ours | × noauth | non-2xx | p50 | p99 | server CPU/req | × floor (CPU) | × ours (CPU) | × noauth (CPU) | peak RSS | others' load |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	floor, ours, noauth := find(rows, "floor"), find(rows, "ours"), find(rows, "noauth")
 	for i, rw := range rows {
 		name := fmt.Sprintf("%s [%d]", rw.name, i+1)
 		if rw.err != nil {
-			fmt.Fprintf(&b, "| %s | failed: %s |%s\n", name, oneLine(rw.err.Error()), strings.Repeat(" |", 10))
+			fmt.Fprintf(&b, "| %s | failed: %s |%s\n", name, oneLine(rw.err.Error()), strings.Repeat(" |", 12))
 			continue
 		}
 		s := rw.stats
@@ -35,10 +35,11 @@ func table(rows []row, r *runner) string {
 		if rw.start == nil {
 			rss = "–" // the floor holds its whole token pool in memory
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %.0f µs | %s | %s | %s | %.0f%% |\n",
-			name, s.Rate(), ratio(s.Rate(), floor.rate()), ratio(s.Rate(), ours.rate()), nonOK,
-			ms(s.P50), ms(s.P99), float64(rw.cpuPerOp)/float64(time.Microsecond),
-			ratio(floor.cpu(), rw.cpuPerOp.Seconds()), ratio(ours.cpu(), rw.cpuPerOp.Seconds()),
+		cpu := rw.cpuPerOp.Seconds()
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f µs | %s | %s | %s | %s | %.0f%% |\n",
+			name, s.Rate(), ratio(s.Rate(), floor.rate()), ratio(s.Rate(), ours.rate()), ratio(s.Rate(), noauth.rate()), nonOK,
+			ms(s.P50), ms(s.P99), cpu*1e6,
+			ratio(floor.cpu(), cpu), ratio(ours.cpu(), cpu), ratio(noauth.cpu(), cpu),
 			rss, 100*(rw.usage.others+rw.usage.steal))
 	}
 	b.WriteString("\n" + columns + "\n\n")
@@ -53,11 +54,11 @@ func table(rows []row, r *runner) string {
 }
 
 // columns explains the columns that are not self-evident.
-const columns = `"2xx/s" counts the measured window only; "× floor" and "× ours" divide it by the floor's and ours'. ` +
+const columns = `"2xx/s" counts the measured window only; "× floor", "× ours" and "× noauth" divide it by the floor's, ours' and noauth's. ` +
 	`"p50" and "p99" are request latencies seen by the load driver (the floor's: one accept). ` +
 	`"server CPU/req" is the server process's user+system CPU time over the load run divided by the requests it answered, warm-up included ` +
 	`(the kernel's softirq work for loopback TCP is charged to no process, so it is not in it). ` +
-	`"× floor (CPU)" and "× ours (CPU)" are the same ratios computed from it (the floor's, or ours', CPU per request divided by this server's): ` +
+	`"× floor (CPU)", "× ours (CPU)" and "× noauth (CPU)" are the same ratios computed from it (the floor's, ours' or noauth's CPU per request divided by this server's): ` +
 	`unlike 2xx/s they hardly move when something else takes the server's CPU. ` +
 	`"peak RSS" is the server's VmHWM. ` +
 	`"others' load" is the user+system CPU time, in percent of one CPU, that processes other than the bench's spent during the run, steal included: ` +
