@@ -101,10 +101,12 @@ var (
 // a Kerberos token like any other (the OID is not covered by any checksum),
 // but MIT's acceptor credential has no element for that OID.
 func swapFramingOID(token, from, to []byte) ([]byte, bool) {
-	var outer asn1.RawValue
-	if len(token) == 0 || token[0] != 0x60 {
+	// The OID follows the outer tag and length (at most 6 bytes): look
+	// before parsing, so the common token costs no ASN.1 work here.
+	if len(token) == 0 || token[0] != 0x60 || !bytes.Contains(token[:min(len(token), 6+len(from))], from) {
 		return token, false
 	}
+	var outer asn1.RawValue
 	if _, err := asn1.Unmarshal(token, &outer); err != nil || !bytes.HasPrefix(outer.Bytes, from) {
 		return token, false
 	}
