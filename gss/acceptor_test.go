@@ -51,11 +51,7 @@ func TestAcceptRealTicket(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ini.Close()
-			ctx, tok, err := ini.Start("HTTP@localhost", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ctx.Close()
+			ctx, tok := start(t, ini)
 
 			res, err := acc.Accept(tok)
 			if err != nil {
@@ -86,6 +82,17 @@ func TestAcceptRealTicket(t *testing.T) {
 			}
 		})
 	}
+}
+
+// start begins a context with HTTP@localhost, closed when the test ends.
+func start(t testing.TB, ini *gss.Initiator) (*gss.ClientContext, []byte) {
+	t.Helper()
+	ctx, tok, err := ini.Start("HTTP@localhost", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ctx.Close() })
+	return ctx, tok
 }
 
 func initiatorOpts(ccache string, raw bool) []gss.InitiatorOption {

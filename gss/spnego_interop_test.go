@@ -52,11 +52,7 @@ func TestOurSPNEGOAgainstMITAcceptor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ini.Close()
-	ctx, tok, err := ini.Start("HTTP@localhost", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Close()
+	ctx, tok := start(t, ini)
 	reply, principal, err := gss.AcceptWithLibrarySPNEGO(acc, tok)
 	if err != nil {
 		t.Fatal(err)
@@ -168,11 +164,7 @@ func TestFinishRejectsBadReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, tok, err := ini.Start("HTTP@localhost", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ctx.Close()
+			ctx, tok := start(t, ini)
 			res, err := acc.Accept(tok)
 			if err != nil {
 				t.Fatal(err)
@@ -196,16 +188,8 @@ func TestFinishRejectsAnotherContextsReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ini.Close()
-	ctx1, tok1, err := ini.Start("HTTP@localhost", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx1.Close()
-	ctx2, tok2, err := ini.Start("HTTP@localhost", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx2.Close()
+	ctx1, tok1 := start(t, ini)
+	_, tok2 := start(t, ini)
 	if _, err := acc.Accept(tok1); err != nil {
 		t.Fatal(err)
 	}
