@@ -31,7 +31,11 @@ type Result struct {
 	Mech string
 
 	// Expiry is when the security context, and so the client's service
-	// ticket, ends. It is the zero Time when the mechanism reports no limit.
+	// ticket, ends. It is the zero Time only when the mechanism reports no
+	// limit at all (GSS_C_INDEFINITE). It may be in the past: libraries
+	// accept a ticket for their clock-skew allowance after it ends, and
+	// whatever outlives the request, a session for example, must then not
+	// be granted.
 	Expiry time.Time
 
 	// Delegated is the credential the client forwarded, or nil when it did

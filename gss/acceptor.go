@@ -21,8 +21,9 @@ type Acceptor struct {
 	boundPrincipal string // bound as krb5 parses it: the realm, if given, kept
 	realm          string // bound's realm: the one given, or the default realm
 	names          localNames
-	addedSkew      time.Duration // subtracted from the reported lifetime: see addedSkew
+	addedSkew      time.Duration // what the library adds to the lifetime it reports: MIT its clock skew, Heimdal nothing
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
+	now            func() time.Time
 
 	mu     sync.RWMutex // held for reading by Accept, for writing by Close
 	cred   credID
@@ -156,13 +157,18 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 	if _, r, ok := strings.Cut(c.principal, "@"); ok {
 		realm = r
 	}
-	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, realm: realm, addedSkew: addedSkew()}
+	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, realm: realm, now: time.Now}
+	skew := clockSkew()
 	rcache := c.rcache
-	if isHeimdal() {
+	if !isHeimdal() {
+		// MIT reports a context's lifetime as the ticket's plus its skew
+		// allowance; Heimdal reports the ticket's own.
+		a.addedSkew = skew
+	} else {
 		// Heimdal 7's acceptor detects no replays: this package does.
 		switch rcache {
 		case "":
-			a.replays = newReplayCache()
+			a.replays = newReplayCache(skew)
 		case "none:":
 		default:
 			return nil, fmt.Errorf("gss: replay cache %q: under Heimdal only \"none:\" is understood", rcache)
@@ -214,7 +220,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 			// Kerberos-only credential would refuse other mechanisms too.
 			return negotiate.Result{}, fmt.Errorf("gss: not a Kerberos AP-REQ: %w", unreadableCategory(token))
 		}
-		key, fresh := a.replays.reserve(req.Authenticator.Cipher, time.Now())
+		key, fresh := a.replays.reserve(req.Authenticator.Cipher, a.now())
 		if !fresh {
 			return negotiate.Result{}, errReplay
 		}
@@ -266,8 +272,10 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		Flags:       negotiate.Flags(acc.flags) & allFlags,
 		Mech:        acc.mech,
 	}
-	if acc.lifetime > 0 {
-		res.Expiry = time.Now().Add(acc.lifetime - a.addedSkew)
+	if !acc.indefinite {
+		// In the library's skew grace after the ticket's end, this is in
+		// the past: the request is served, but nothing may outlive it.
+		res.Expiry = a.now().Add(acc.lifetime - a.addedSkew)
 	}
 	if acc.deleg != nil {
 		res.Delegated = &Credential{id: acc.deleg}

@@ -118,15 +118,19 @@ func releaseCred(cred *credID) {
 	}
 }
 
-// displayName returns the printable form of name, "alice@EXAMPLE.TEST".
+// displayName returns the principal of name as krb5_unparse_name writes
+// it, "alice@EXAMPLE.TEST": with "/", "@" and "\" escaped inside a
+// component, so that two principals never give one string (see
+// principal_name in capi.h).
 func displayName(name nameID) (string, error) {
 	var st status
 	var buf C.gss_buffer_desc // owned by us: released below
-	st.major = C.gss_display_name(&st.minor, name, &buf, nil)
+	var skip C.size_t
+	st.major = C.principal_name(&st.minor, name, &buf, &skip)
 	if st.failed() {
-		return "", st.err("gss_display_name")
+		return "", st.err("principal name")
 	}
-	s := C.GoStringN((*C.char)(buf.value), C.int(buf.length))
+	s := C.GoStringN((*C.char)(unsafe.Add(buf.value, skip)), C.int(buf.length-skip))
 	C.gss_release_buffer(&st.minor, &buf)
 	return s, nil
 }
@@ -168,10 +172,10 @@ func (h *configHold) release() {
 	h.ctx = nil
 }
 
-// addedSkew is what the library adds to the context lifetime that
-// gss_accept_sec_context reports: MIT adds its clock-skew allowance,
-// Heimdal nothing. It reads krb5.conf, so call it once.
-func addedSkew() time.Duration { return time.Duration(C.added_skew()) * time.Second }
+// clockSkew is krb5.conf's clockskew: how far from the acceptor's clock
+// the library lets an authenticator's time be. It reads krb5.conf, so call
+// it once.
+func clockSkew() time.Duration { return time.Duration(C.clock_skew()) * time.Second }
 
 // defaultRealm returns krb5.conf's default realm, or "".
 func defaultRealm() string {
@@ -244,8 +248,13 @@ type accepted struct {
 	mech     string
 	output   []byte
 	flags    uint32
-	lifetime time.Duration // 0 when indefinite
-	complete bool
+	// lifetime is what the library reports the context has left: 0 or
+	// less once the ticket has ended, the library's skew grace included
+	// (MIT reports 0 in the last second of that grace). It means nothing
+	// when indefinite is set.
+	lifetime   time.Duration
+	indefinite bool // the library reported GSS_C_INDEFINITE: no end
+	complete   bool
 }
 
 // acceptToken runs one gss_accept_sec_context on a fresh context with cred and
@@ -285,7 +294,9 @@ func acceptToken(cred credID, token []byte) (a accepted, err error) {
 	}
 	a.complete = st.major&C.GSS_S_CONTINUE_NEEDED == 0
 	a.flags = uint32(flags)
-	if timeRec != C.GSS_C_INDEFINITE {
+	if timeRec == C.GSS_C_INDEFINITE {
+		a.indefinite = true
+	} else {
 		a.lifetime = time.Duration(timeRec) * time.Second
 	}
 	if mech != nil {

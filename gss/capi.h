@@ -33,6 +33,10 @@
 
 static int is_heimdal(void) { return NEGOTIATE_HEIMDAL; }
 
+// DEFAULT_CLOCKSKEW is Kerberos's default clock skew allowance, in
+// seconds, for when krb5.conf cannot be read: the one place it is written.
+#define DEFAULT_CLOCKSKEW 300
+
 static gss_OID nt_hostbased_service(void) { return GSS_C_NT_HOSTBASED_SERVICE; }
 static gss_OID nt_krb5_principal(void) { return (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME; }
 static gss_OID mech_krb5(void) { return (gss_OID)gss_mech_krb5; }
@@ -43,6 +47,41 @@ static gss_OID mech_spnego(void) { return &spnego_oid; }
 static OM_uint32 import_name(OM_uint32 *minor, const char *s, gss_OID type, gss_name_t *out) {
 	gss_buffer_desc b = { strlen(s), (void *)s };
 	return gss_import_name(minor, &b, type, out);
+}
+
+// principal_name writes into out the initiator's principal in the escaped
+// form krb5_unparse_name gives ("svc\/admin@R" for a one-component name
+// that holds a "/"), so that two principals never share a string; the
+// caller reads it from out->value + *skip. MIT's gss_display_name gives
+// that form. Heimdal's unparses for display, without escapes, so there the
+// name comes from gss_export_name, whose RFC 2743 section 3.2 token ends in
+// the escaped name: 04 01, a 2-byte OID length, the OID, a 4-byte name
+// length, the name.
+static OM_uint32 principal_name(OM_uint32 *minor, gss_name_t name, gss_buffer_t out, size_t *skip) {
+	*skip = 0;
+#if !NEGOTIATE_HEIMDAL
+	return gss_display_name(minor, name, out, NULL);
+#else
+	OM_uint32 major = gss_export_name(minor, name, out);
+	if (GSS_ERROR(major)) return major;
+	const unsigned char *b = out->value;
+	size_t n = out->length;
+	if (n >= 4 && b[0] == 0x04 && b[1] == 0x01) {
+		size_t oid = (size_t)b[2] << 8 | b[3];
+		if (n >= 4 + oid + 4) {
+			const unsigned char *l = b + 4 + oid;
+			size_t len = (size_t)l[0] << 24 | (size_t)l[1] << 16 | (size_t)l[2] << 8 | l[3];
+			if (len == n - (4 + oid + 4)) {
+				*skip = 4 + oid + 4;
+				return GSS_S_COMPLETE;
+			}
+		}
+	}
+	OM_uint32 tmp;
+	gss_release_buffer(&tmp, out);
+	*minor = 0;
+	return GSS_S_BAD_NAME;
+#endif
 }
 
 static OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
@@ -126,16 +165,16 @@ static int keytab_probe(const char *keytab, const char *principal, int kvno) {
 #if !NEGOTIATE_HEIMDAL
 #include <profile.h>
 
-// added_skew is what MIT's acceptor adds to the context lifetime it
-// reports: the clockskew setting of krb5.conf (300 seconds by default).
-// Heimdal adds nothing.
-static int added_skew(void) {
+// clock_skew returns the clockskew setting of krb5.conf in seconds:
+// how far an authenticator's time may be from the acceptor's. MIT's default
+// is 300.
+static int clock_skew(void) {
 	krb5_context ctx;
-	if (krb5_init_context(&ctx)) return 300;
-	int skew = 300;
+	if (krb5_init_context(&ctx)) return DEFAULT_CLOCKSKEW;
+	int skew = DEFAULT_CLOCKSKEW;
 	profile_t profile;
 	if (!krb5_get_profile(ctx, &profile)) {
-		profile_get_integer(profile, "libdefaults", "clockskew", NULL, 300, &skew);
+		profile_get_integer(profile, "libdefaults", "clockskew", NULL, DEFAULT_CLOCKSKEW, &skew);
 		profile_release(profile);
 	}
 	krb5_free_context(ctx);
@@ -185,7 +224,15 @@ static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const cha
 
 #else // Heimdal
 
-static int added_skew(void) { return 0; }
+// clock_skew returns the clockskew setting of krb5.conf in seconds, as
+// Heimdal reads it (its default is also 300).
+static int clock_skew(void) {
+	krb5_context ctx;
+	if (krb5_init_context(&ctx)) return DEFAULT_CLOCKSKEW;
+	int skew = (int)krb5_get_max_time_skew(ctx);
+	krb5_free_context(ctx);
+	return skew;
+}
 
 // krb5_failure reports a krb5 library error as GSS_S_FAILURE with the krb5
 // code as the minor status, as the GSS-API mechanism itself would.

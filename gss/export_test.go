@@ -1,5 +1,7 @@
 package gss
 
+import "time"
+
 // Hooks for this package's external tests, which need the library's own
 // SPNEGO on both sides to show that this package's SPNEGO framing agrees
 // with MIT's.
@@ -68,3 +70,8 @@ func TicketServer(token []byte) (string, bool) {
 	name, realm, _, ok := req.ticketServer()
 	return name + "@" + realm, ok
 }
+
+// SetClock makes a's replay cache and expiry times read now instead of
+// the system clock, so that a test can move the acceptor's clock forward
+// without moving the library's.
+func SetClock(a *Acceptor, now func() time.Time) { a.now = now }

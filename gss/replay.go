@@ -12,9 +12,12 @@ import (
 // MIT krb5 1.20 stamps authenticators from two processes with identical
 // times, and only the ciphertext tells them apart.
 //
-// An authenticator is accepted only within the clock skew of its time, so
-// an entry can be dropped after twice the skew: by then the library refuses
-// the token as too old anyway.
+// The library accepts an authenticator while its time is within the clock
+// skew of the acceptor's clock, so a token it accepted at time now carries
+// a time between now-skew and now+skew, and the library would accept it
+// again until that time plus skew: at the latest now+2·skew. An entry is
+// kept for twice the skew from its acceptance, which covers the skew on
+// both sides of any accepted authenticator's own time.
 type replayCache struct {
 	mu        sync.Mutex
 	seen      map[[sha256.Size]byte]time.Time // ciphertext hash: when to forget it
@@ -22,11 +25,10 @@ type replayCache struct {
 	nextPurge time.Time
 }
 
-// replayWindow is twice Kerberos's default clock skew of five minutes.
-const replayWindow = 10 * time.Minute
-
-func newReplayCache() *replayCache {
-	return &replayCache{seen: make(map[[sha256.Size]byte]time.Time), ttl: replayWindow}
+// newReplayCache returns a cache for an acceptor whose library allows
+// clock skew skew (krb5.conf's clockskew).
+func newReplayCache(skew time.Duration) *replayCache {
+	return &replayCache{seen: make(map[[sha256.Size]byte]time.Time), ttl: 2 * skew}
 }
 
 // reserve records the authenticator ciphertext and reports false if it was
