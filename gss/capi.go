@@ -243,11 +243,11 @@ func storeCred(cred credID, ccache string) error {
 // accepted is what one gss_accept_sec_context call produced. Its handles are
 // owned by the caller.
 type accepted struct {
-	src      nameID
-	deleg    credID
-	mech     string
-	output   []byte
-	flags    uint32
+	src    nameID
+	deleg  credID
+	mech   string
+	output []byte
+	flags  uint32
 	// lifetime is what the library reports the context has left: 0 or
 	// less once the ticket has ended, the library's skew grace included
 	// (MIT reports 0 in the last second of that grace). It means nothing
