@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,9 +66,13 @@ const tempMaxAge = time.Minute
 // whatever the umask. A background sweeper removes expired files; it runs
 // until [Middleware.Close], which must be called to stop it.
 //
-// [New] refuses dir unless it exists, is a directory, is neither group- nor
-// world-writable (so not /tmp), and the process can create files in it. A
-// relative dir is made absolute. When storing fails later, the directory
+// [New] refuses dir unless it exists, is a directory, is owned by the
+// process's effective user or by root, is neither group- nor world-writable
+// (so not /tmp), and the process can create files in it: whoever owns the
+// directory, or can write to it, could plant, swap or read ccache files. It
+// also refuses any dir on a system other than Unix, where it cannot check
+// owners or open files without following symbolic links. A relative dir is
+// made absolute. When storing fails later, the directory
 // having become unwritable or the disk full, the request is answered 500
 // and the cause logged at Error; other requests go on.
 //
@@ -167,8 +173,17 @@ func checkDelegationDir(dir string) (string, error) {
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
 		return "", fmt.Errorf("%s: mode %#o is group- or world-writable, so others could plant files in it: chmod go-w it", abs, perm)
 	}
+	// Whoever owns the directory can chmod it and then plant, swap or read
+	// ccache files, whatever its mode says now.
+	uid, _, ok := ownerOf(fi)
+	if !ok {
+		return "", fmt.Errorf("%s: cannot check the directory's owner on this system", abs)
+	}
+	if euid := os.Geteuid(); uid != uint32(euid) && uid != 0 {
+		return "", fmt.Errorf("%s: owned by %s, neither this process's user (uid %d) nor root, so its owner could plant or swap ccache files in it: chown it to uid %d or use another directory", abs, userName(uid), euid, euid)
+	}
 	probe := filepath.Join(abs, tempName())
-	f, err := os.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := createTemp(probe)
 	if err != nil {
 		return "", fmt.Errorf("%s: not writable: %w", abs, unwrapPath(err))
 	}
@@ -177,6 +192,16 @@ func checkDelegationDir(dir string) (string, error) {
 		return "", fmt.Errorf("%s: not writable: %w", abs, err)
 	}
 	return abs, nil
+}
+
+// userName describes the user uid for an error: "uid 65534 (nobody)", or
+// "uid 65534" when it has no name.
+func userName(uid uint32) string {
+	id := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(id); err == nil && u.Username != "" {
+		return "uid " + id + " (" + u.Username + ")"
+	}
+	return "uid " + id
 }
 
 // unwrapPath drops the path an *fs.PathError repeats.
@@ -225,19 +250,69 @@ func (s *store) save(principal string, cred negotiate.Credential) (string, error
 	return final, nil
 }
 
-// writeTemp stores cred into the new file tmp and makes it 0600.
+// createTemp creates the new file path, mode 0600 or less by the umask.
+// O_EXCL and O_NOFOLLOW make it fail on anything already there, a planted
+// symbolic link above all, rather than open it.
+func createTemp(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+}
+
+// writeTemp stores cred into the new file tmp and makes it 0600. No step
+// follows a symbolic link at tmp or changes a file other than the one the
+// credential went into: tmp is created by createTemp before the store, and
+// what the store left there is opened with O_NOFOLLOW, checked to be a
+// non-empty regular file of this process's user with no other link, and
+// made 0600 through the descriptor, never by path.
+//
+// The check comes after the store because the GSS library may replace the
+// file: MIT krb5's file ccache unlinks and recreates it
+// (fcc_initialize), and since krb5 1.20 gss_store_cred_into renames a
+// file of its own over it (fcc_replace).
 func writeTemp(tmp string, cred negotiate.Credential) error {
+	f, err := createTemp(tmp)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
 	if err := cred.Store("FILE:" + tmp); err != nil {
 		return err
 	}
-	fi, err := os.Lstat(tmp)
+	f, err = os.OpenFile(tmp, os.O_RDONLY|oNoFollow|oNonblock, 0)
 	if err != nil {
 		return fmt.Errorf("credential stored, but: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file after storing", tmp)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("credential stored, but: %w", err)
 	}
-	return os.Chmod(tmp, 0o600)
+	if err := checkOwnFile(fi); err != nil {
+		return fmt.Errorf("%s after storing: %w", tmp, err)
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%s is empty after storing", tmp)
+	}
+	return f.Chmod(0o600)
+}
+
+// checkOwnFile checks that fi is a regular file of this process's user with
+// one link, so that changing it changes no other file.
+func checkOwnFile(fi fs.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	uid, nlink, ok := ownerOf(fi)
+	switch {
+	case !ok:
+		return errors.New("cannot check the file's owner on this system")
+	case uid != uint32(os.Geteuid()):
+		return fmt.Errorf("owned by %s, not by this process's user", userName(uid))
+	case nlink != 1:
+		return fmt.Errorf("%d hard links, not 1", nlink)
+	}
+	return nil
 }
 
 // discard removes a per-request file when its handler returns.

@@ -232,11 +232,19 @@
 //   - Writes. The credential is stored into a temporary file (".tmp-" and
 //     32 random hex digits) in the same directory, made mode 0600 whatever
 //     the umask, and renamed into place: a reader sees a whole file, the old
-//     one or the new, however many requests of one principal race.
+//     one or the new, however many requests of one principal race. No step
+//     follows a symbolic link: the temporary file is created with O_EXCL
+//     and O_NOFOLLOW, and after the store, which may replace it, it is
+//     opened again with O_NOFOLLOW, checked to be a non-empty regular file
+//     of the server's user with a single link, and made 0600 through the
+//     descriptor. Anything else there fails the store.
 //   - Permissions. [New] refuses a directory that is missing, is not a
-//     directory, is writable by group or others (a shared /tmp would let
-//     others plant or pre-create files), or that the process cannot write.
-//     Files are readable by the server's user only.
+//     directory, is owned by a user other than the server's effective user
+//     and root, is writable by group or others (a shared /tmp would let
+//     others plant or pre-create files), or that the process cannot write:
+//     whoever owns or can write the directory can plant, swap or read the
+//     files. Delegation directories need a Unix system. Files are readable
+//     by the server's user only.
 //   - Failures. When a store fails (directory removed or made read-only,
 //     disk full, ...), the request is answered 500 with a generic body, the
 //     cause and the directory are logged at Error, the credential is

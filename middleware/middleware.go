@@ -43,7 +43,8 @@ type Middleware struct {
 // policy or sweep interval without a delegation directory, a session option
 // without [WithSessions], sessions with [WithDelegationRequired] but no
 // [PerPrincipal] delegation directory, and a delegation directory that is
-// missing, not a directory, writable by group or others, or not writable by
+// missing, not a directory, owned by a user other than the process's
+// effective user and root, writable by group or others, or not writable by
 // the process. With a delegation directory it starts the sweeper, which
 // [Middleware.Close] stops. With sessions and no [WithSessionKeys], it makes
 // a random key for the process, and says so in the log at Info.
