@@ -9,8 +9,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # System packages: the GSS-API headers and library for cgo; MIT's KDC, admin
 # and client programs, which the demo and the tests start as a throwaway
 # realm; curl, a real Negotiate client the tests drive; faketime, for a KDC
-# an hour behind (the expired-ticket test).
-DEB_PACKAGES := libkrb5-dev pkg-config krb5-kdc krb5-admin-server krb5-user curl faketime
+# an hour behind (the expired-ticket test) and a frozen clock; MIT's PKINIT
+# plugin and openssl, for anonymous tickets (kinit -n).
+DEB_PACKAGES := libkrb5-dev pkg-config krb5-kdc krb5-admin-server krb5-user curl faketime krb5-pkinit openssl
 
 # Fuzz targets, as package:Target.
 FUZZ_TARGETS := \

@@ -19,11 +19,22 @@ var (
 	// keytab does not hold.
 	ErrWrongService = errors.New("no key for the ticket's service principal")
 	// ErrStaleKeytab: the keytab holds the service principal, but not the
-	// key version the ticket was encrypted with.
+	// key version the ticket was encrypted with. The version is in the
+	// ticket's clear text: a client can send any, so one client's failure
+	// does not show that the keytab is stale; every client's does.
 	ErrStaleKeytab = errors.New("no key of the ticket's key version")
+	// ErrKeytabEnctype: the keytab holds the ticket's key version, but not
+	// of the ticket's encryption type: a keytab exported without that
+	// enctype (every client fails), or a token whose clear-text enctype was
+	// altered (one client fails).
+	ErrKeytabEnctype = errors.New("no key of the ticket's encryption type")
 	// ErrBadMech: the token is for a mechanism the server does not accept,
 	// NTLMSSP for example.
 	ErrBadMech = errors.New("unsupported mechanism")
+	// ErrAnonymous: the ticket is anonymous (RFC 8062: anonymous PKINIT,
+	// kinit -n). It is genuine, but the KDC vouches for nobody, so an
+	// acceptor refuses it unless told to take anonymous clients.
+	ErrAnonymous = errors.New("anonymous ticket")
 	// ErrIncomplete: the context needs another round trip
 	// (GSS_S_CONTINUE_NEEDED); nobody is authenticated by it.
 	ErrIncomplete = errors.New("security context not complete")
@@ -49,7 +60,9 @@ var categories = []struct {
 	{ErrTicketExpired, "ticket_expired"},
 	{ErrWrongService, "wrong_service"},
 	{ErrStaleKeytab, "stale_keytab"},
+	{ErrKeytabEnctype, "keytab_enctype"},
 	{ErrBadMech, "bad_mech"},
+	{ErrAnonymous, "anonymous"},
 	{ErrIncomplete, "incomplete"},
 	{ErrServerCredentials, "server_credentials"},
 	{ErrInternal, "internal"},

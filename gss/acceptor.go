@@ -21,6 +21,7 @@ type Acceptor struct {
 	boundPrincipal string // bound as krb5 parses it: the realm, if given, kept
 	realm          string // bound's realm: the one given, or the default realm
 	names          localNames
+	anonymous      bool // anonymous tickets are accepted: see WithAnonymous
 	addedSkew      time.Duration // what the library adds to the lifetime it reports: MIT its clock skew, Heimdal nothing
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
 	now            func() time.Time
@@ -37,6 +38,7 @@ type config struct {
 	hostname  string
 	principal string
 	rcache    string
+	anonymous bool
 }
 
 // Option configures NewAcceptor.
@@ -106,6 +108,22 @@ func WithReplayCache(name string) Option {
 	}
 }
 
+// WithAnonymous accepts anonymous tickets (RFC 8062, anonymous PKINIT),
+// whose client is "WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS" or
+// "WELLKNOWN/ANONYMOUS@REALM" (negotiate.FlagAnon is in Result.Flags only
+// when the client asked for anonymity).
+// Such a ticket proves only that a KDC issued it: anyone can get one where
+// the KDC offers anonymous PKINIT. Use it only where any client may in.
+//
+// Default: an anonymous ticket is refused with negotiate.ErrAnonymous, so
+// that turning on anonymous PKINIT on the KDC opens no route.
+func WithAnonymous() Option {
+	return func(c *config) error {
+		c.anonymous = true
+		return nil
+	}
+}
+
 // NewAcceptor acquires acceptor credentials and fails, with an error naming
 // the keytab and the principal, if they cannot serve: a missing or
 // unreadable keytab, or one without a key for the principal.
@@ -157,7 +175,7 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 	if _, r, ok := strings.Cut(c.principal, "@"); ok {
 		realm = r
 	}
-	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, realm: realm, now: time.Now}
+	a := &Acceptor{desc: desc, keytab: c.keytab, bound: bound, boundPrincipal: boundPrincipal, realm: realm, anonymous: c.anonymous, now: time.Now}
 	skew := clockSkew()
 	rcache := c.rcache
 	if !isHeimdal() {
@@ -265,6 +283,9 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 	if err != nil {
 		return negotiate.Result{}, err
 	}
+	if !a.anonymous && (negotiate.Flags(acc.flags)&negotiate.FlagAnon != 0 || strings.HasPrefix(principal, anonymousPrefix)) {
+		return negotiate.Result{}, fmt.Errorf("gss: %s: an anonymous ticket, which names nobody: %w", principal, negotiate.ErrAnonymous)
+	}
 	res := negotiate.Result{
 		Principal:   principal,
 		LocalName:   a.names.lookup(principal, acc.src),
@@ -291,7 +312,10 @@ var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrR
 // the ticket says in the clear. Heimdal, bound to one key, reports a ticket
 // for another service as a failed decryption, and a missing keytab, a
 // keytab without the service's key and a stale key version all as "key
-// table entry not found"; MIT's reports are exact already.
+// table entry not found". Both libraries report a ticket whose enctype the
+// keytab lacks for its key version as a key-version problem, which it is
+// not: the keytab was exported without that enctype, or the token was
+// altered (the enctype is in the clear).
 func (a *Acceptor) explain(err error, token []byte) error {
 	var ge *Error
 	if !errors.As(err, &ge) {
@@ -305,25 +329,34 @@ func (a *Acceptor) explain(err error, token []byte) error {
 		return &sharper
 	}
 	minor := int32(ge.Minor)
-	if a.bound == "" || (minor != krbApErrBadIntegrity && minor != krbKtNotFound) {
+	keyNotFound := minor == krbKtNotFound || minor == krbApErrBadKeyVer || minor == krbKtKvnoNotFound
+	if a.bound == "" || (minor != krbApErrBadIntegrity && !keyNotFound) {
 		return err
 	}
 	req, ok := parseAPReq(token)
 	if !ok {
 		return err
 	}
-	server, realm, kvno, ok := req.ticketServer()
+	k, ok := req.ticketKey()
 	if !ok {
 		return err
 	}
-	switch {
-	case server != a.bound || realm != a.realm:
-		sharper.Message += fmt.Sprintf(" (the ticket is for %s@%s, not %s@%s)", server, realm, a.bound, a.realm)
+	if k.server != a.bound || k.realm != a.realm {
+		sharper.Message += fmt.Sprintf(" (the ticket is for %s@%s, not %s@%s)", k.server, k.realm, a.bound, a.realm)
 		sharper.category = negotiate.ErrWrongService
-	case minor != krbKtNotFound:
+		return &sharper
+	}
+	if !keyNotFound {
 		return err
-	case keytabHolds(a.keytab, a.boundPrincipal, kvno) == otherVersionsOnly:
-		sharper.Message += fmt.Sprintf(" (the keytab lacks key version %d of %s)", kvno, a.bound)
+	}
+	switch keytabHolds(a.keytab, a.boundPrincipal, k.kvno, k.enctype) {
+	case keyOfTheTicket:
+		return err
+	case otherEnctypesOnly:
+		sharper.Message += fmt.Sprintf(" (the keytab holds key version %d of %s, but not of the ticket's enctype %d)", k.kvno, a.bound, k.enctype)
+		sharper.category = negotiate.ErrKeytabEnctype
+	case otherVersionsOnly:
+		sharper.Message += fmt.Sprintf(" (the keytab lacks key version %d of %s)", k.kvno, a.bound)
 		sharper.category = negotiate.ErrStaleKeytab
 	default:
 		sharper.Message += fmt.Sprintf(" (the keytab holds no key of %s any more)", a.bound)
@@ -331,6 +364,11 @@ func (a *Acceptor) explain(err error, token []byte) error {
 	}
 	return &sharper
 }
+
+// anonymousPrefix begins the name of every anonymous client (RFC 8062
+// section 3): the realm that follows is WELLKNOWN:ANONYMOUS, or the
+// client's realm for a realm-anonymous ticket.
+const anonymousPrefix = "WELLKNOWN/ANONYMOUS@"
 
 const allFlags = negotiate.FlagDelegate | negotiate.FlagMutual | negotiate.FlagReplay |
 	negotiate.FlagSequence | negotiate.FlagConf | negotiate.FlagInteg | negotiate.FlagAnon

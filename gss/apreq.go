@@ -67,13 +67,21 @@ func parseAPReq(token []byte) (req apReq, ok bool) {
 	return req, len(req.Authenticator.Cipher) > 0
 }
 
-// ticketServer returns the ticket's server principal without its realm,
-// "HTTP/www.example.com", its realm, and the version of the key it is
-// encrypted in; ok is false if the ticket does not parse.
-func (r *apReq) ticketServer() (server, realm string, kvno int, ok bool) {
+// ticketKey is what a ticket says in the clear about the key it is
+// encrypted in.
+type ticketKey struct {
+	server  string // the server principal without its realm, "HTTP/www.example.com"
+	realm   string
+	kvno    int // the key's version
+	enctype int // the key's encryption type: 18 is aes256-cts-hmac-sha1-96
+}
+
+// ticketKey reads the ticket's server principal and the version and
+// encryption type of its key; ok is false if the ticket does not parse.
+func (r *apReq) ticketKey() (k ticketKey, ok bool) {
 	var t ticket
 	if rest, err := asn1.UnmarshalWithParams(r.Ticket.Bytes, &t, "application,explicit,tag:1"); err != nil || len(rest) != 0 {
-		return "", "", 0, false
+		return ticketKey{}, false
 	}
 	parts := make([]string, len(t.SName.NameString))
 	for i, p := range t.SName.NameString {
@@ -83,9 +91,10 @@ func (r *apReq) ticketServer() (server, realm string, kvno int, ok bool) {
 	// GeneralString's own TLV, whose contents are the realm.
 	var realmString asn1.RawValue
 	if _, err := asn1.Unmarshal(t.Realm.Bytes, &realmString); err != nil {
-		return "", "", 0, false
+		return ticketKey{}, false
 	}
-	return strings.Join(parts, "/"), string(realmString.Bytes), t.EncPart.KVNO, len(parts) > 0
+	k = ticketKey{strings.Join(parts, "/"), string(realmString.Bytes), t.EncPart.KVNO, t.EncPart.EType}
+	return k, len(parts) > 0
 }
 
 // The Kerberos GSS framing's OID as a DER TLV: the standard one and the one

@@ -187,22 +187,24 @@ func defaultRealm() string {
 	return C.GoString(r)
 }
 
-// keytabHolds says what keytab ("" for the default) holds for principal:
-// a key of version kvno, keys of other versions only, or nothing (a
-// keytab that cannot be read holds nothing).
-func keytabHolds(keytab, principal string, kvno int) keytabKeys {
+// keytabHolds says what keytab ("" for the default) holds for principal
+// and a ticket of key version kvno and encryption type enctype (a keytab
+// that cannot be read holds nothing).
+func keytabHolds(keytab, principal string, kvno, enctype int) keytabKeys {
 	ckeytab, cprincipal := cString(keytab), C.CString(principal)
 	defer C.free(unsafe.Pointer(ckeytab))
 	defer C.free(unsafe.Pointer(cprincipal))
-	return keytabKeys(C.keytab_probe(ckeytab, cprincipal, C.int(kvno)))
+	return keytabKeys(C.keytab_probe(ckeytab, cprincipal, C.int(kvno), C.int(enctype)))
 }
 
+// keytabKeys is what keytabHolds finds: the C enum keytab_keys.
 type keytabKeys int
 
 const (
-	keyOfThatVersion keytabKeys = iota
-	otherVersionsOnly
-	noKey
+	keyOfTheTicket    keytabKeys = C.KEYTAB_HAS_KEY
+	otherEnctypesOnly keytabKeys = C.KEYTAB_OTHER_ENCTYPES
+	otherVersionsOnly keytabKeys = C.KEYTAB_OTHER_VERSIONS
+	noKey             keytabKeys = C.KEYTAB_NO_KEY
 )
 
 // acquireAcceptor acquires acceptor credentials for name: a principal

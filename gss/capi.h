@@ -135,25 +135,36 @@ static char *default_realm(void) {
 	return copy;
 }
 
-// keytab_probe says what keytab (NULL: the default) holds for principal:
-// 0 a key of version kvno, 1 keys of other versions only, 2 no key at all or
-// an unreadable keytab. It explains a failed accept; it is not on the
-// success path.
-static int keytab_probe(const char *keytab, const char *principal, int kvno) {
+// What keytab_probe finds in a keytab for a ticket's server principal.
+enum keytab_keys {
+	KEYTAB_HAS_KEY = 0,        // a key of the ticket's version and enctype
+	KEYTAB_OTHER_ENCTYPES = 1, // keys of the ticket's version, none of its enctype
+	KEYTAB_OTHER_VERSIONS = 2, // keys of other versions only
+	KEYTAB_NO_KEY = 3,         // no key at all, or a keytab that cannot be read
+};
+
+// keytab_probe says what keytab (NULL: the default) holds for principal
+// and a ticket of key version kvno and encryption type enctype. It
+// explains a failed accept; it is not on the success path.
+static enum keytab_keys keytab_probe(const char *keytab, const char *principal, int kvno, int enctype) {
 	krb5_context ctx;
-	if (krb5_init_context(&ctx)) return 2;
+	if (krb5_init_context(&ctx)) return KEYTAB_NO_KEY;
 	krb5_keytab kt = NULL;
 	krb5_principal p = NULL;
-	int result = 2;
+	enum keytab_keys result = KEYTAB_NO_KEY;
 	krb5_error_code code = keytab ? krb5_kt_resolve(ctx, keytab, &kt) : krb5_kt_default(ctx, &kt);
 	if (!code) code = krb5_parse_name(ctx, principal, &p);
 	krb5_keytab_entry entry;
 	if (!code && !krb5_kt_get_entry(ctx, kt, p, 0, 0, &entry)) {
 		krb5_kt_free_entry(ctx, &entry);
-		result = 1;
+		result = KEYTAB_OTHER_VERSIONS;
 		if (!krb5_kt_get_entry(ctx, kt, p, kvno, 0, &entry)) {
 			krb5_kt_free_entry(ctx, &entry);
-			result = 0;
+			result = KEYTAB_OTHER_ENCTYPES;
+			if (!krb5_kt_get_entry(ctx, kt, p, kvno, enctype, &entry)) {
+				krb5_kt_free_entry(ctx, &entry);
+				result = KEYTAB_HAS_KEY;
+			}
 		}
 	}
 	if (p) krb5_free_principal(ctx, p);

@@ -67,8 +67,8 @@ func TicketServer(token []byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	name, realm, _, ok := req.ticketServer()
-	return name + "@" + realm, ok
+	k, ok := req.ticketKey()
+	return k.server + "@" + k.realm, ok
 }
 
 // SetClock makes a's replay cache and expiry times read now instead of

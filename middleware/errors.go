@@ -132,7 +132,9 @@ func hint(err error) string {
 	case errors.Is(err, negotiate.ErrClockSkew):
 		return "clock skew: check NTP on client and server"
 	case errors.Is(err, negotiate.ErrStaleKeytab):
-		return "wrong key version: the keytab is stale, re-export it"
+		return "no key of the ticket's key version: if every client fails, the keytab is stale and needs re-exporting; one failing client may be sending an altered token (the version is in the clear)"
+	case errors.Is(err, negotiate.ErrKeytabEnctype):
+		return "no key of the ticket's enctype: if every client fails, re-export the keytab with that enctype (in AD, check the account's msDS-SupportedEncryptionTypes); one failing client may be sending an altered token (the enctype is in the clear)"
 	case errors.Is(err, negotiate.ErrReplay):
 		return "replayed token: a client or proxy re-sent a used token"
 	case errors.Is(err, negotiate.ErrWrongService):

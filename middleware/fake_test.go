@@ -168,6 +168,10 @@ func fakeResult(kind string, cred *fakeCred) (negotiate.Result, error) {
 		return negotiate.Result{}, gssErr(negotiate.ErrWrongService)
 	case "kvno":
 		return negotiate.Result{}, gssErr(negotiate.ErrStaleKeytab)
+	case "enctype":
+		return negotiate.Result{}, gssErr(negotiate.ErrKeytabEnctype)
+	case "anonymous":
+		return negotiate.Result{}, gssErr(negotiate.ErrAnonymous)
 	case "badmech":
 		return negotiate.Result{}, gssErr(negotiate.ErrBadMech)
 	case "incomplete":

@@ -542,7 +542,11 @@ func TestLogging(t *testing.T) {
 		{"none", "", "DEBUG", "negotiate: no credentials", "no_credentials", "", ""},
 		{"replay", neg("replay"), "INFO", "negotiate: authentication failed", "replay", "mallory@EXAMPLE.TEST", "replayed token"},
 		{"skew", neg("skew"), "INFO", "negotiate: authentication failed", "clock_skew", "", "check NTP"},
-		{"kvno", neg("kvno"), "INFO", "negotiate: authentication failed", "stale_keytab", "", "keytab is stale"},
+		// The key version and enctype are in the ticket's clear text: the
+		// hint must not tell operators to re-key for one client's token.
+		{"kvno", neg("kvno"), "INFO", "negotiate: authentication failed", "stale_keytab", "", "if every client fails"},
+		{"enctype", neg("enctype"), "INFO", "negotiate: authentication failed", "keytab_enctype", "", "one failing client"},
+		{"anonymous", neg("anonymous"), "INFO", "negotiate: authentication failed", "anonymous", "", ""},
 		{"wrongsvc", neg("wrongsvc"), "INFO", "negotiate: authentication failed", "wrong_service", "", "check the SPN"},
 		{"expired", neg("expired"), "INFO", "negotiate: authentication failed", "ticket_expired", "", ""},
 		{"bad base64", neg("bob") + "\r\n", "INFO", "negotiate: authentication failed", "bad_base64", "", ""},

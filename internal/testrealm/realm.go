@@ -54,6 +54,7 @@ type Realm struct {
 	kdc    *exec.Cmd
 	kdcLog string
 	exited chan struct{} // closed when the KDC process ends
+	pkinit bool          // the configuration names the PKINIT files: see EnableAnonymousPKINIT
 }
 
 // Programs the realm runs, resolved from PATH and the sbin directories the
@@ -182,11 +183,12 @@ func (r *Realm) writeConfig(port int) error {
 		acl_file = %[2]s/kadm5.acl
 		max_life = 10h
 		max_renewable_life = 1d
-	}
+%[4]s	}
 
 [logging]
 	kdc = FILE:%[2]s/kdc-events.log
-`, r.Name, r.Dir, port)
+`, r.Name, r.Dir, port, r.kdcPKINITConfig())
+	krb5 = strings.Replace(krb5, "\t\tkdc = ", r.clientPKINITConfig()+"\t\tkdc = ", 1)
 	if err := os.WriteFile(r.Config, []byte(krb5), 0o600); err != nil {
 		return fmt.Errorf("testrealm: %w", err)
 	}
