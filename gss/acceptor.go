@@ -21,7 +21,7 @@ type Acceptor struct {
 	boundPrincipal string // bound as krb5 parses it: the realm, if given, kept
 	realm          string // bound's realm: the one given, or the default realm
 	names          localNames
-	anonymous      bool // anonymous tickets are accepted: see WithAnonymous
+	anonymous      bool          // anonymous tickets are accepted: see WithAnonymous
 	addedSkew      time.Duration // what the library adds to the lifetime it reports: MIT its clock skew, Heimdal nothing
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
 	now            func() time.Time
