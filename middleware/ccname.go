@@ -27,21 +27,35 @@ const (
 
 // CCacheName returns the file name of principal's credential cache in a
 // delegation directory: the principal, percent-encoded so that the name is
-// safe in any directory and maps back to exactly one principal.
+// safe in any directory, maps back to exactly one principal, and stays
+// apart from every other principal's name on a case-insensitive file
+// system too.
 //
-// The scheme, fixed and documented so that other tools can apply it:
+// The scheme, fixed and documented so that other tools can apply it. The
+// realm is what follows the principal's last "@"; then
 //
-//   - the bytes A-Z a-z 0-9 and "@._+=,-" stand for themselves, except a
-//     "." that begins the name or follows another "."
-//   - every other byte, "%", "/", "~", NUL, a byte of a multi-byte UTF-8
-//     character, and such a ".", is written %XX, with two upper-case hex
-//     digits.
+//   - the digits 0-9 and "@_+=,-" stand for themselves, and so do the
+//     lower-case letters a-z before the realm, the upper-case letters A-Z
+//     in it, and a "." that neither begins the name nor follows another
+//     ".";
+//   - every other byte is written %XX, with two upper-case hex digits: an
+//     upper-case letter before the realm and a lower-case one in it, "%",
+//     "/", "~", NUL, each byte of a multi-byte UTF-8 character, and such a
+//     ".".
 //
-// So "alice@EXAMPLE.TEST" is "alice@EXAMPLE.TEST", "HTTP/web.example.com@R"
-// is "HTTP%2Fweb.example.com@R", and "svc/admin@R" and "svc_admin@R" are
-// "svc%2Fadmin@R" and "svc_admin@R". A name never contains "/", "..",
-// "~" or NUL and never begins with ".", so it is never ".", "..", a hidden
-// file, a path, or a temporary or per-request file of the middleware.
+// So "alice@EXAMPLE.TEST" is "alice@EXAMPLE.TEST", "Alice@EXAMPLE.TEST" is
+// "%41lice@EXAMPLE.TEST", "alice@example.test" is
+// "alice@%65%78%61%6D%70%6C%65.%74%65%73%74", "HTTP/web.example.com@R" is
+// "%48%54%54%50%2Fweb.example.com@R", and "svc/admin@R" and "svc_admin@R"
+// are "svc%2Fadmin@R" and "svc_admin@R". A letter's position tells its
+// case, so no two principals get names that are equal under case folding
+// (strings.EqualFold): on a case-insensitive file system (APFS, SMB, ext4
+// with casefold) "Alice@R" and "alice@R" get files of their own. Names are
+// ASCII, so a file system that normalizes Unicode cannot merge them either.
+// Any percent-decoder maps a name back to its principal. A name never
+// contains "/", "..", "~" or NUL and never begins with ".", so it is never
+// ".", "..", a hidden file, a path, or a temporary or per-request file of
+// the middleware.
 //
 // It fails for a principal without "@" (Kerberos display names always end
 // in "@REALM"), which keeps other files, such as "README" or
@@ -52,7 +66,8 @@ func CCacheName(principal string) (string, error) {
 	if principal == "" {
 		return "", errors.New("middleware: empty principal has no ccache name")
 	}
-	if strings.IndexByte(principal, '@') < 0 {
+	at := strings.LastIndexByte(principal, '@')
+	if at < 0 {
 		// Kerberos display names always carry the realm. Requiring it
 		// keeps names such as "README" and "krb5cc_1000" foreign to the
 		// sweeper.
@@ -60,10 +75,10 @@ func CCacheName(principal string) (string, error) {
 	}
 	n := 0
 	for i := range len(principal) {
-		if needsEscape(principal, i) {
-			n += 3
-		} else {
+		if literal(principal, i, at) {
 			n++
+		} else {
+			n += 3
 		}
 	}
 	if n > MaxCCacheNameLen {
@@ -73,27 +88,32 @@ func CCacheName(principal string) (string, error) {
 	b := make([]byte, 0, n)
 	for i := range len(principal) {
 		c := principal[i]
-		if needsEscape(principal, i) {
-			b = append(b, '%', hex[c>>4], hex[c&0xf])
-		} else {
+		if literal(principal, i, at) {
 			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&0xf])
 		}
 	}
 	return string(b), nil
 }
 
-// needsEscape reports whether s[i] is written %XX.
-func needsEscape(s string, i int) bool {
-	c := s[i]
-	if c == '.' {
-		return i == 0 || s[i-1] == '.'
+// literal reports whether s[i] stands for itself in s's name, at being the
+// index of s's last "@".
+func literal(s string, i, at int) bool {
+	switch c := s[i]; {
+	case 'a' <= c && c <= 'z':
+		return i < at
+	case 'A' <= c && c <= 'Z':
+		return i > at
+	case c == '.':
+		return i > 0 && s[i-1] != '.'
 	}
-	return !isSafe(c)
+	return mayBeLiteral(s[i])
 }
 
-// isSafe reports whether c may stand for itself in a name: A-Z a-z 0-9 and
-// "@._+=,-". ("." has the further rule of needsEscape.)
-func isSafe(c byte) bool {
+// mayBeLiteral reports whether c may stand for itself somewhere in a name:
+// A-Z a-z 0-9 and "@._+=,-". (literal has the rules for letters and ".".)
+func mayBeLiteral(c byte) bool {
 	switch {
 	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		return true
@@ -105,8 +125,10 @@ func isSafe(c byte) bool {
 // the file name: the inverse of [CCacheName]. It also accepts the name of a
 // per-request file ([PerRequest]), which adds "~" and 16 lower-case hex
 // digits. It fails for any other name, including one that is not in the
-// exact form CCacheName writes (lower-case hex, a needlessly escaped byte),
-// so that every principal has one name and every name one principal.
+// exact form CCacheName writes (lower-case hex, a needlessly escaped byte,
+// an unescaped letter of the wrong case such as the "A" of "Alice@R"), so
+// that every principal has one name and every name one principal, and no
+// two names it accepts are equal under case folding.
 func PrincipalFromCCacheName(name string) (string, error) {
 	base, _, err := splitCCacheName(name)
 	if err != nil {
@@ -139,7 +161,7 @@ func decodeCCacheName(name string) (string, error) {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if c != '%' {
-			if !isSafe(c) {
+			if !mayBeLiteral(c) {
 				return bad(fmt.Sprintf("unescaped byte %#02x", c))
 			}
 			b = append(b, c)
@@ -153,7 +175,8 @@ func decodeCCacheName(name string) (string, error) {
 	}
 	p := string(b)
 	// One principal, one name: anything CCacheName would not write, such
-	// as a needless escape, a leading "." or a name over the limit, fails.
+	// as a needless escape, a letter of the wrong case unescaped, a
+	// leading "." or a name over the limit, fails.
 	if again, err := CCacheName(p); err != nil || again != name {
 		return bad("not in canonical form")
 	}

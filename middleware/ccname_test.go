@@ -11,10 +11,14 @@ func TestCCacheName(t *testing.T) {
 		name      string // "" when CCacheName fails
 	}{
 		{"alice@EXAMPLE.TEST", "alice@EXAMPLE.TEST"},
+		{"Alice@EXAMPLE.TEST", "%41lice@EXAMPLE.TEST"}, // upper case before the realm
+		{"ALICE@EXAMPLE.TEST", "%41%4C%49%43%45@EXAMPLE.TEST"},
+		{"alice@example.test", "alice@%65%78%61%6D%70%6C%65.%74%65%73%74"}, // lower case in the realm
+		{"alice@Example.TEST", "alice@E%78%61%6D%70%6C%65.TEST"},
 		{"svc/admin@R", "svc%2Fadmin@R"},
 		{"svc_admin@R", "svc_admin@R"},
-		{"svc%2Fadmin@R", "svc%252Fadmin@R"},
-		{"HTTP/web.example.com@EXAMPLE.TEST", "HTTP%2Fweb.example.com@EXAMPLE.TEST"},
+		{"svc%2Fadmin@R", "svc%252%46admin@R"},
+		{"HTTP/web.example.com@EXAMPLE.TEST", "%48%54%54%50%2Fweb.example.com@EXAMPLE.TEST"},
 		{".hidden@R", "%2Ehidden@R"},
 		{"..@R", "%2E%2E@R"},
 		{"a..b@R", "a.%2Eb@R"},
@@ -23,11 +27,14 @@ func TestCCacheName(t *testing.T) {
 		{"a~b@R", "a%7Eb@R"},
 		{"nul\x00@R", "nul%00@R"},
 		{"jürgen@R", "j%C3%BCrgen@R"},
+		{"Jürgen@R", "%4A%C3%BCrgen@R"},
 		{`a\@b@R`, "a%5C@b@R"},
-		{"user@corp.example@AD.EXAMPLE", "user@corp.example@AD.EXAMPLE"},
-		{"A-Z+a=z,0.9@R", "A-Z+a=z,0.9@R"},
+		{"user@corp.example@AD.EXAMPLE", "user@corp.example@AD.EXAMPLE"}, // the realm follows the last "@"
+		{"User@Corp.example@AD.EXAMPLE", "%55ser@%43orp.example@AD.EXAMPLE"},
+		{"a-z+A=Z,0.9@R", "a-z+%41=%5A,0.9@R"},
 		{"sp ace@R", "sp%20ace@R"},
 		{"@", "@"},
+		{"@r", "@%72"},
 		{"", ""},
 		{"alice", ""},                                                      // no realm
 		{strings.Repeat("a", 199) + "@R", ""},                              // 201 bytes
@@ -58,6 +65,8 @@ func TestCCacheName(t *testing.T) {
 func TestPrincipalFromCCacheName(t *testing.T) {
 	good := []struct{ name, principal string }{
 		{"alice@R", "alice@R"},
+		{"%41lice@R", "Alice@R"},
+		{"alice@%72", "alice@r"},
 		{"alice@R~0123456789abcdef", "alice@R"},
 		{"svc%2Fadmin@R~ffffffffffffffff", "svc/admin@R"},
 	}
@@ -78,6 +87,10 @@ func TestPrincipalFromCCacheName(t *testing.T) {
 		"%2E.@R",                   // ".." is "%2E%2E": a "." after a "." is escaped
 		"a%2fb@R",                  // lower-case hex
 		"%61lice@R",                // needless escape
+		"Alice@R",                  // upper case before the realm, unescaped
+		"alice@r",                  // lower case in the realm, unescaped
+		"%41lice@r",                // the same
+		"ALICE@EXAMPLE.TEST",       // the same
 		"a%2@R",                    // short escape
 		"a%@R",                     // bare "%"
 		"a%G0@R",                   // not hex
@@ -95,6 +108,36 @@ func TestPrincipalFromCCacheName(t *testing.T) {
 	for _, name := range bad {
 		if p, err := PrincipalFromCCacheName(name); err == nil {
 			t.Errorf("PrincipalFromCCacheName(%q) = %q, want an error", name, p)
+		}
+	}
+}
+
+// TestCCacheNameCaseFold checks that principals that differ only in case
+// get names that differ in more than case, so that they get files of their
+// own on a case-insensitive file system too.
+func TestCCacheNameCaseFold(t *testing.T) {
+	groups := [][]string{
+		{"alice@EXAMPLE.TEST", "Alice@EXAMPLE.TEST", "ALICE@EXAMPLE.TEST", "alice@example.test", "aLiCe@ExAmPlE.tEsT"},
+		{"HTTP/web.example.com@R", "http/web.example.com@R", "HTTP/WEB.EXAMPLE.COM@R"},
+		{"jürgen@R", "Jürgen@R", "JÜRGEN@R"},
+		{"k@R", "K@R", "\u212a@R"}, // U+212A KELVIN SIGN folds to k
+	}
+	for _, g := range groups {
+		names := map[string]string{}
+		for _, p := range g {
+			name, err := CCacheName(p)
+			if err != nil {
+				t.Fatalf("CCacheName(%q): %v", p, err)
+			}
+			for other, q := range names {
+				if strings.EqualFold(name, other) {
+					t.Errorf("%q and %q get names %q and %q, equal under case folding", p, q, name, other)
+				}
+			}
+			names[name] = p
+			if back, err := PrincipalFromCCacheName(name); err != nil || back != p {
+				t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, back, err, p)
+			}
 		}
 	}
 }

@@ -184,6 +184,12 @@ func TestDelegationNames(t *testing.T) {
 		"nul\x00byte@EXAMPLE.TEST",
 		"jürgen@EXAMPLE.TEST",
 		"HTTP/web.example.com@EXAMPLE.TEST",
+		// Equal under case folding: distinct files on a case-insensitive
+		// file system too.
+		"alice@EXAMPLE.TEST",
+		"Alice@EXAMPLE.TEST",
+		"ALICE@EXAMPLE.TEST",
+		"alice@example.test",
 	}
 	seen := map[string]string{}
 	for _, p := range principals {
@@ -196,8 +202,10 @@ func TestDelegationNames(t *testing.T) {
 			t.Fatalf("%q: status %d", p, rec.Code)
 		}
 		name := filepath.Base(path)
-		if other, ok := seen[name]; ok {
-			t.Errorf("%q and %q share the file %q", p, other, name)
+		for n, other := range seen {
+			if strings.EqualFold(n, name) {
+				t.Errorf("%q and %q share the file %q, but for case %q", p, other, n, name)
+			}
 		}
 		seen[name] = p
 		if back, err := PrincipalFromCCacheName(name); err != nil || back != p {

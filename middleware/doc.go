@@ -222,11 +222,18 @@
 //     in place when the request ends. [PerRequest] gives each request its
 //     own file and removes it when the handler returns, even by panic.
 //   - Names. A file is named after the full principal by a reversible
-//     percent-encoding ([CCacheName], [PrincipalFromCCacheName]):
-//     "alice@EXAMPLE.TEST" is "alice@EXAMPLE.TEST", "svc/admin@R" is
-//     "svc%2Fadmin@R". A name never holds "/", "..", or NUL, never begins
-//     with ".", and two principals never share one. A per-request file
-//     adds "~" and 16 random hex digits. A principal without a realm, or
+//     percent-encoding ([CCacheName], [PrincipalFromCCacheName]). Digits,
+//     "@_+=,-", lower-case letters before the realm (the part after the
+//     last "@"), upper-case letters in it, and a "." that neither begins
+//     the name nor follows a "." stand for themselves; every other byte is
+//     %XX with upper-case hex digits. So "alice@EXAMPLE.TEST" is
+//     "alice@EXAMPLE.TEST", "Alice@EXAMPLE.TEST" is
+//     "%41lice@EXAMPLE.TEST" and "svc/admin@R" is "svc%2Fadmin@R". A name
+//     never holds "/", "..", or NUL, never begins with ".", and two
+//     principals never share one, nor get names that differ only in case:
+//     "Alice@R" and "alice@R" keep separate files on a case-insensitive
+//     file system (APFS, SMB, ext4 with casefold). A per-request file adds
+//     "~" and 16 random hex digits. A principal without a realm, or
 //     whose name would exceed [MaxCCacheNameLen] bytes, cannot be stored:
 //     its delegating requests fail as below.
 //   - Writes. The credential is stored into a temporary file (".tmp-" and

@@ -196,10 +196,14 @@ func ExampleWithDelegationDir() {
 }
 
 // Ccache file names are the principal, percent-encoded so that they are
-// safe in a directory and map back to exactly one principal.
+// safe in a directory and map back to exactly one principal. A letter in
+// the unusual case for its place, upper case before the realm or lower case
+// in it, is escaped too, so that names differ in more than case and
+// principals keep files of their own on a case-insensitive file system.
 func ExampleCCacheName() {
 	for _, p := range []string{
 		"alice@EXAMPLE.TEST",
+		"Alice@EXAMPLE.TEST",
 		"HTTP/web.example.com@EXAMPLE.TEST",
 		"svc_admin@EXAMPLE.TEST",
 		"../../etc/passwd@EXAMPLE.TEST",
@@ -213,7 +217,8 @@ func ExampleCCacheName() {
 	}
 	// Output:
 	// alice@EXAMPLE.TEST true <nil>
-	// HTTP%2Fweb.example.com@EXAMPLE.TEST true <nil>
+	// %41lice@EXAMPLE.TEST true <nil>
+	// %48%54%54%50%2Fweb.example.com@EXAMPLE.TEST true <nil>
 	// svc_admin@EXAMPLE.TEST true <nil>
 	// %2E%2E%2F.%2E%2Fetc%2Fpasswd@EXAMPLE.TEST true <nil>
 }

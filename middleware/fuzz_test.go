@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/negotiate-go/negotiate"
 )
@@ -161,9 +162,15 @@ func (a *fuzzAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 // directory (no "/", no "..", no NUL, no leading "."), maps back to its
 // principal, never looks like a temporary or per-request file, and every
 // name the decoder accepts is the one name of its principal, so no two
-// principals share a file.
+// principals share a file. Nor do they on a case-insensitive file system:
+// s in other cases (lower, upper, swapped, each rune folded) is another
+// principal, whose name is never equal to s's under case folding, and of
+// the spellings of a name in different cases the decoder accepts one at
+// most.
 func FuzzCCacheName(f *testing.F) {
 	f.Add("alice@EXAMPLE.TEST")                      // plain, nothing escaped
+	f.Add("Alice@EXAMPLE.TEST")                      // upper case before the realm: escaped
+	f.Add("HTTP/web.example.com@r")                  // upper case before the realm, lower in it
 	f.Add("svc/admin@EXAMPLE.TEST")                  // two components: "/" escaped
 	f.Add("svc_admin@EXAMPLE.TEST")                  // must differ from the above
 	f.Add("svc%2Fadmin@EXAMPLE.TEST")                // a "%" that looks like an escape
@@ -176,55 +183,100 @@ func FuzzCCacheName(f *testing.F) {
 	f.Add("x~0123456789abcdef@R")                    // the per-request separator
 	f.Add(".tmp-0123456789abcdef0123456789abcdef@R") // the temporary prefix
 	f.Add("jürgen@R\xff")                            // UTF-8 and invalid UTF-8
+	f.Add("k@R")                                     // folds with KELVIN SIGN, U+212A
 	f.Add(`a\/b\@c@R`)                               // krb5 display-name escapes
 	f.Add(strings.Repeat("a", 198) + "@R")           // exactly at the limit
 	f.Add(strings.Repeat("/", 70) + "@R")            // over the limit once escaped
 	f.Add("alice@R~0123456789abcdef")                // a per-request name, as input to the decoder
 	f.Add("%2E%2E@R")                                // a name, as input to the decoder
+	f.Add("%41lice@R")                               // a name with an escaped capital, as input to the decoder
 
 	f.Fuzz(func(t *testing.T, s string) {
-		name, err := CCacheName(s)
-		if err != nil {
-			if name != "" {
-				t.Fatalf("name %q with error %v", name, err)
-			}
-			if s != "" && strings.Contains(s, "@") && len(s) <= MaxCCacheNameLen/3 {
-				t.Fatalf("CCacheName(%q) failed: %v", s, err)
-			}
-		} else {
-			switch {
-			case name == "" || len(name) > MaxCCacheNameLen:
-				t.Fatalf("name %q of length %d", name, len(name))
-			case strings.ContainsAny(name, "/\x00~"), strings.Contains(name, ".."), name[0] == '.':
-				t.Fatalf("unsafe name %q for %q", name, s)
-			}
-			for i := range len(name) {
-				if !isSafe(name[i]) && name[i] != '%' {
-					t.Fatalf("name %q holds byte %#02x", name, name[i])
+		name := checkCCacheName(t, s)
+		variants := []string{strings.ToLower(s), strings.ToUpper(s), swapCase(s), strings.Map(unicode.SimpleFold, s)}
+
+		// Case folding: the name of s in another case, another
+		// principal, differs from s's in more than case.
+		if name != "" {
+			for _, v := range variants {
+				if v == s {
+					continue
 				}
-			}
-			if p, err := PrincipalFromCCacheName(name); err != nil || p != s {
-				t.Fatalf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, s)
-			}
-			if k, p := classify(name); k != principalFile || p != s {
-				t.Fatalf("classify(%q) = %v, %q", name, k, p)
-			}
-			req := name + requestSep + "0123456789abcdef"
-			if k, p := classify(req); k != perRequestFile || p != s {
-				t.Fatalf("classify(%q) = %v, %q", req, k, p)
+				if vname, err := CCacheName(v); err == nil && strings.EqualFold(name, vname) {
+					t.Fatalf("%q and %q get names %q and %q, equal under case folding", s, v, name, vname)
+				}
 			}
 		}
 
 		// s as a file name: if it decodes, it is its principal's only
-		// name (with any per-request suffix).
+		// name (with any per-request suffix), and no spelling of it in
+		// another case decodes too.
 		if p, err := PrincipalFromCCacheName(s); err == nil {
 			again, err := CCacheName(p)
 			base, _, _ := strings.Cut(s, requestSep)
 			if err != nil || again != base {
 				t.Fatalf("%q decodes to %q, whose name is %q (%v)", s, p, again, err)
 			}
+			for _, v := range variants {
+				if q, err := PrincipalFromCCacheName(v); err == nil && v != s {
+					t.Fatalf("%q and %q, equal under case folding, both decode: to %q and %q", s, v, p, q)
+				}
+			}
 		} else if k, _ := classify(s); k == principalFile || k == perRequestFile {
 			t.Fatalf("classify(%q) = %v, but it does not decode: %v", s, k, err)
 		}
 	})
+}
+
+// checkCCacheName checks CCacheName(s) as FuzzCCacheName documents and
+// returns the name, or "" if CCacheName refused s.
+func checkCCacheName(t *testing.T, s string) string {
+	t.Helper()
+	name, err := CCacheName(s)
+	if err != nil {
+		if name != "" {
+			t.Fatalf("name %q with error %v", name, err)
+		}
+		if s != "" && strings.Contains(s, "@") && len(s) <= MaxCCacheNameLen/3 {
+			t.Fatalf("CCacheName(%q) failed: %v", s, err)
+		}
+		return ""
+	}
+	switch {
+	case name == "" || len(name) > MaxCCacheNameLen:
+		t.Fatalf("name %q of length %d", name, len(name))
+	case strings.ContainsAny(name, "/\x00~"), strings.Contains(name, ".."), name[0] == '.':
+		t.Fatalf("unsafe name %q for %q", name, s)
+	}
+	for i := range len(name) {
+		if c := name[i]; !isAlnum(c) && strings.IndexByte("@._+=,-%", c) < 0 {
+			t.Fatalf("name %q holds byte %#02x", name, c)
+		}
+	}
+	if p, err := PrincipalFromCCacheName(name); err != nil || p != s {
+		t.Fatalf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, s)
+	}
+	if k, p := classify(name); k != principalFile || p != s {
+		t.Fatalf("classify(%q) = %v, %q", name, k, p)
+	}
+	req := name + requestSep + "0123456789abcdef"
+	if k, p := classify(req); k != perRequestFile || p != s {
+		t.Fatalf("classify(%q) = %v, %q", req, k, p)
+	}
+	return name
+}
+
+// swapCase swaps the case of the ASCII letters of s.
+func swapCase(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			b[i] = c ^ 0x20
+		}
+	}
+	return string(b)
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
