@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// MaxCCacheNameLen is the longest file name [CCacheName] returns, in bytes.
-// With the per-request suffix a name stays well under the 255 bytes most
-// file systems allow.
+// MaxCCacheNameLen is the longest file name [CCacheName] returns, in bytes:
+// a principal whose escaped name would be longer gets a hashed name. With
+// the per-request suffix a name stays well under the 255 bytes most file
+// systems allow.
 const MaxCCacheNameLen = 200
 
 // File-name parts that no escaped principal contains, so that the kinds of
@@ -57,21 +58,27 @@ const (
 // ".", "..", a hidden file, a path, or a temporary or per-request file of
 // the middleware.
 //
-// It fails for a principal without "@" (Kerberos display names always end
-// in "@REALM"), which keeps other files, such as "README" or
-// "krb5cc_1000", from ever looking like the middleware's, and for one whose
-// name would be longer than [MaxCCacheNameLen] bytes.
-// [PrincipalFromCCacheName] is its inverse.
+// A principal without "@" (Kerberos display names always end in
+// "@REALM"), and one whose escaped name would be longer than
+// [MaxCCacheNameLen] bytes, gets a hashed name instead: "sha256-" and the
+// SHA-256 of the principal's bytes in 64 lower-case hex digits, 71 bytes.
+// No escaped name is one, as it always holds an "@", so that other files,
+// such as "README" or "krb5cc_1000", never look like the middleware's.
+// Hashed names too are ASCII, one per principal, and never equal under
+// case folding. Beside a file with a hashed name the middleware keeps a
+// sidecar file, the hashed name and ".principal", mode 0600, that holds
+// the principal's bytes exactly, with no newline;
+// [PrincipalFromCCacheFile] reads it.
+//
+// CCacheName fails only for the empty principal. [PrincipalFromCCacheName]
+// is its inverse for escaped names.
 func CCacheName(principal string) (string, error) {
 	if principal == "" {
 		return "", errors.New("middleware: empty principal has no ccache name")
 	}
 	at := strings.LastIndexByte(principal, '@')
 	if at < 0 {
-		// Kerberos display names always carry the realm. Requiring it
-		// keeps names such as "README" and "krb5cc_1000" foreign to the
-		// sweeper.
-		return "", fmt.Errorf("middleware: principal %.64q has no realm, so no ccache name", principal)
+		return hashedName(principal), nil
 	}
 	n := 0
 	for i := range len(principal) {
@@ -82,7 +89,7 @@ func CCacheName(principal string) (string, error) {
 		}
 	}
 	if n > MaxCCacheNameLen {
-		return "", fmt.Errorf("middleware: ccache name of principal %.64q... would be %d bytes, over %d", principal, n, MaxCCacheNameLen)
+		return hashedName(principal), nil
 	}
 	const hex = "0123456789ABCDEF"
 	b := make([]byte, 0, n)
@@ -128,11 +135,16 @@ func mayBeLiteral(c byte) bool {
 // exact form CCacheName writes (lower-case hex, a needlessly escaped byte,
 // an unescaped letter of the wrong case such as the "A" of "Alice@R"), so
 // that every principal has one name and every name one principal, and no
-// two names it accepts are equal under case folding.
+// two names it accepts are equal under case folding. A hashed name does not
+// hold its principal: PrincipalFromCCacheName fails for it, and
+// [PrincipalFromCCacheFile] reads the principal from the sidecar file.
 func PrincipalFromCCacheName(name string) (string, error) {
 	base, _, err := splitCCacheName(name)
 	if err != nil {
 		return "", err
+	}
+	if isHashedName(base) {
+		return "", fmt.Errorf("middleware: %q is a hashed ccache name: its principal is in the file %s beside it (PrincipalFromCCacheFile)", name, base+sidecarSuffix)
 	}
 	return decodeCCacheName(base)
 }
@@ -209,9 +221,12 @@ const (
 	tempFile                       // ".tmp-" and 32 hex digits: being written, or left by a crash
 	principalFile                  // CCacheName(principal)
 	perRequestFile                 // CCacheName(principal) + "~" + 16 hex digits
+	sidecarFile                    // a hashed name + ".principal": the principal of that name
 )
 
-// classify tells which kind of file name is, and the principal for a ccache.
+// classify tells which kind of file name is, and the principal for a ccache
+// with an escaped name. For a hashed name the principal is "": it is in the
+// sidecar file.
 func classify(name string) (fileKind, string) {
 	if rest, ok := strings.CutPrefix(name, tempPrefix); ok {
 		if len(rest) == tempHexLen && isLowerHex(rest) {
@@ -219,13 +234,18 @@ func classify(name string) (fileKind, string) {
 		}
 		return foreignFile, ""
 	}
+	if base, ok := strings.CutSuffix(name, sidecarSuffix); ok && isHashedName(base) {
+		return sidecarFile, ""
+	}
 	base, suffix, err := splitCCacheName(name)
 	if err != nil {
 		return foreignFile, ""
 	}
-	p, err := decodeCCacheName(base)
-	if err != nil {
-		return foreignFile, ""
+	var p string
+	if !isHashedName(base) {
+		if p, err = decodeCCacheName(base); err != nil {
+			return foreignFile, ""
+		}
 	}
 	if suffix != "" {
 		return perRequestFile, p

@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -36,11 +38,14 @@ func TestCCacheName(t *testing.T) {
 		{"@", "@"},
 		{"@r", "@%72"},
 		{"", ""},
-		{"alice", ""},                                                      // no realm
-		{strings.Repeat("a", 199) + "@R", ""},                              // 201 bytes
-		{strings.Repeat("a", 198) + "@R", strings.Repeat("a", 198) + "@R"}, // 200 bytes
-		{strings.Repeat("/", 67) + "@R", ""},                               // 201 escaped bytes, and 2 more
+		// Hashed names: no realm, or an escaped name over the limit.
+		{"alice", "sha256-2bd806c97f0e00af1a1fc3328fa763a9269723c8db8fac4f93af71db186d6e90"},
+		{strings.Repeat("a", 199) + "@R", sha256Name(strings.Repeat("a", 199) + "@R")}, // 201 bytes
+		{strings.Repeat("a", 198) + "@R", strings.Repeat("a", 198) + "@R"},             // 200 bytes
+		{strings.Repeat("/", 67) + "@R", sha256Name(strings.Repeat("/", 67) + "@R")},   // 201 escaped bytes, and 2 more
 		{strings.Repeat("/", 66) + "@R", strings.Repeat("%2F", 66) + "@R"},
+		{strings.Repeat("ж", 33) + "@RR", sha256Name(strings.Repeat("ж", 33) + "@RR")}, // 198 escaped bytes and 3
+		{strings.Repeat("ж", 33) + "@R", strings.Repeat("%D0%B6", 33) + "@R"},
 	}
 	for _, tt := range tests {
 		name, err := CCacheName(tt.principal)
@@ -56,10 +61,19 @@ func TestCCacheName(t *testing.T) {
 			t.Errorf("CCacheName(%q) = %q, %v, want %q", tt.principal, name, err, tt.name)
 			continue
 		}
-		if p, err := PrincipalFromCCacheName(name); err != nil || p != tt.principal {
+		if isHashedName(name) {
+			if p, err := PrincipalFromCCacheName(name); err == nil || !strings.Contains(err.Error(), "PrincipalFromCCacheFile") {
+				t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want an error that points to PrincipalFromCCacheFile", name, p, err)
+			}
+		} else if p, err := PrincipalFromCCacheName(name); err != nil || p != tt.principal {
 			t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, tt.principal)
 		}
 	}
+}
+
+// sha256Name is the hashed name of p, as CCacheName documents it.
+func sha256Name(p string) string {
+	return fmt.Sprintf("sha256-%x", sha256.Sum256([]byte(p)))
 }
 
 func TestPrincipalFromCCacheName(t *testing.T) {
@@ -104,6 +118,8 @@ func TestPrincipalFromCCacheName(t *testing.T) {
 		"~0123456789abcdef", // no principal
 		"alice@R\x00",
 		strings.Repeat("a", 199) + "@R", // over the limit
+		sha256Name(alice),               // hashed: the principal is not in the name
+		sha256Name(alice) + "~0123456789abcdef",
 	}
 	for _, name := range bad {
 		if p, err := PrincipalFromCCacheName(name); err == nil {
@@ -158,6 +174,14 @@ func TestClassify(t *testing.T) {
 		{"krb5cc_0", foreignFile, ""},
 		{"alice@R.bak~", foreignFile, ""},
 		{"a%2fb@R", foreignFile, ""},
+		{sha256Name("x"), principalFile, ""},
+		{sha256Name("x") + "~0123456789abcdef", perRequestFile, ""},
+		{sha256Name("x") + ".principal", sidecarFile, ""},
+		{sha256Name("x") + "~0123456789abcdef.principal", foreignFile, ""},
+		{strings.ToUpper(sha256Name("x")), foreignFile, ""},
+		{sha256Name("x")[:70], foreignFile, ""},
+		{sha256Name("x") + "0", foreignFile, ""},
+		{"sha256-" + strings.Repeat("0", 64) + ".PRINCIPAL", foreignFile, ""},
 	}
 	for _, tt := range tests {
 		kind, p := classify(tt.name)

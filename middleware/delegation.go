@@ -223,31 +223,46 @@ func randomHex(n int) string {
 func tempName() string { return tempPrefix + randomHex(tempHexLen/2) }
 
 // save stores cred, principal's delegated credential, under the policy's
-// name and returns the file's path. It writes a temporary file, sets its
-// mode and renames it into place, so that readers see the old file or the
-// new one, never part of one; it removes the temporary file on any failure.
+// name and returns the file's path. For a hashed name it first records the
+// principal in the name's sidecar file, afresh each time, so that the
+// sweeper finds the sidecar younger than any file it belongs to. Each file
+// is written by put, atomically.
 func (s *store) save(principal string, cred negotiate.Credential) (string, error) {
 	name, err := CCacheName(principal)
 	if err != nil {
 		return "", err
 	}
+	if isHashedName(name) {
+		err := s.put(name+sidecarSuffix, func(tmp string) error { return writeSidecar(tmp, principal) })
+		if err != nil {
+			return "", fmt.Errorf("recording the principal of %s: %w", name, err)
+		}
+	}
 	if s.policy == PerRequest {
 		name += requestSep + randomHex(requestHexLen/2)
 	}
-	final := filepath.Join(s.dir, name)
-	tmp := filepath.Join(s.dir, tempName())
-	if err := writeTemp(tmp, cred); err != nil {
-		os.Remove(tmp)
+	if err := s.put(name, func(tmp string) error { return writeTemp(tmp, cred) }); err != nil {
 		return "", err
 	}
-	s.mu.Lock()
-	err = os.Rename(tmp, final)
-	s.mu.Unlock()
+	return filepath.Join(s.dir, name), nil
+}
+
+// put writes the file name in the directory: write fills a fresh
+// temporary file, which is then renamed into place, so that readers see
+// the old file or the new one, never part of one. It removes the temporary
+// file on any failure.
+func (s *store) put(name string, write func(tmp string) error) error {
+	tmp := filepath.Join(s.dir, tempName())
+	err := write(tmp)
+	if err == nil {
+		s.mu.Lock()
+		err = os.Rename(tmp, filepath.Join(s.dir, name))
+		s.mu.Unlock()
+	}
 	if err != nil {
 		os.Remove(tmp)
-		return "", err
 	}
-	return final, nil
+	return err
 }
 
 // createTemp creates the new file path, mode 0600 or less by the umask.

@@ -22,11 +22,14 @@ import (
 
 // testCCache returns a ccache file for principal ("svc/admin@R") holding a
 // ticket-granting ticket and n-1 service tickets that end at end, after a
-// configuration entry, as MIT's kinit writes them.
+// configuration entry, as MIT's kinit writes them. A principal without
+// "@" has the empty realm.
 func testCCache(principal string, end time.Time, n int) []byte {
-	at := strings.LastIndexByte(principal, '@')
-	client := ccache.Principal{NameType: 1, Realm: principal[at+1:], Components: strings.Split(principal[:at], "/")}
-	realm := client.Realm
+	name, realm := principal, ""
+	if at := strings.LastIndexByte(principal, '@'); at >= 0 {
+		name, realm = principal[:at], principal[at+1:]
+	}
+	client := ccache.Principal{NameType: 1, Realm: realm, Components: strings.Split(name, "/")}
 	tgt := ccache.Principal{NameType: 2, Realm: realm, Components: []string{"krbtgt", realm}}
 	c := &ccache.Cache{Version: ccache.Version4, Default: client, Credentials: []ccache.Credential{
 		{Client: client, Server: ccache.Principal{Realm: ccache.ConfigRealm,

@@ -233,9 +233,16 @@
 //     principals never share one, nor get names that differ only in case:
 //     "Alice@R" and "alice@R" keep separate files on a case-insensitive
 //     file system (APFS, SMB, ext4 with casefold). A per-request file adds
-//     "~" and 16 random hex digits. A principal without a realm, or
-//     whose name would exceed [MaxCCacheNameLen] bytes, cannot be stored:
-//     its delegating requests fail as below.
+//     "~" and 16 random hex digits.
+//   - Hashed names. A principal that has no realm, or whose escaped name
+//     would exceed [MaxCCacheNameLen] (200) bytes (an escaped byte takes
+//     three, so a Cyrillic letter six), is named "sha256-" and the SHA-256
+//     of the principal in 64 lower-case hex digits instead. The principal
+//     is then recorded, its bytes exactly, in a sidecar file beside it, the
+//     hashed name and ".principal", written as atomically and privately as
+//     a ccache before each store, and read back by
+//     [PrincipalFromCCacheFile], which checks it against the hash. No name
+//     is a server fault: any principal can be stored.
 //   - Writes. The credential is stored into a temporary file (".tmp-" and
 //     32 random hex digits) in the same directory, made mode 0600 whatever
 //     the umask, and renamed into place: a reader sees a whole file, the old
@@ -259,8 +266,9 @@
 //   - Sweeping. A background goroutine sweeps the directory every 5 minutes
 //     ([WithSweepInterval]), the first time one interval after [New]: it
 //     removes each ccache whose tickets have all expired, configuration
-//     entries aside, and each temporary file over a minute old, and logs
-//     each removal at Info. A file a request renames into place while the
+//     entries aside, each temporary file over a minute old, and each
+//     sidecar over a minute old that no ccache of its hashed name is left
+//     of, and logs each removal at Info. A file a request renames into place while the
 //     sweeper looks at the old one survives: the rename and the sweeper's
 //     last check and removal hold one lock, and the sweeper removes only
 //     the very file it read. It never touches a file

@@ -160,7 +160,8 @@ func (a *fuzzAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 
 // FuzzCCacheName checks the ccache file-name escaping: a name is safe in a
 // directory (no "/", no "..", no NUL, no leading "."), maps back to its
-// principal, never looks like a temporary or per-request file, and every
+// principal or is the hashed name of one that has no escaped name, never
+// looks like a temporary or per-request file, and every
 // name the decoder accepts is the one name of its principal, so no two
 // principals share a file. Nor do they on a case-insensitive file system:
 // s in other cases (lower, upper, swapped, each rune folded) is another
@@ -168,28 +169,29 @@ func (a *fuzzAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 // the spellings of a name in different cases the decoder accepts one at
 // most.
 func FuzzCCacheName(f *testing.F) {
-	f.Add("alice@EXAMPLE.TEST")                      // plain, nothing escaped
-	f.Add("Alice@EXAMPLE.TEST")                      // upper case before the realm: escaped
-	f.Add("HTTP/web.example.com@r")                  // upper case before the realm, lower in it
-	f.Add("svc/admin@EXAMPLE.TEST")                  // two components: "/" escaped
-	f.Add("svc_admin@EXAMPLE.TEST")                  // must differ from the above
-	f.Add("svc%2Fadmin@EXAMPLE.TEST")                // a "%" that looks like an escape
-	f.Add("../../etc/passwd@R")                      // path traversal
-	f.Add(".hidden@R")                               // leading dot
-	f.Add("a...b@R")                                 // dot runs
-	f.Add("..")                                      // no realm: refused
-	f.Add("")                                        // empty: refused
-	f.Add("nul\x00byte@R")                           // NUL
-	f.Add("x~0123456789abcdef@R")                    // the per-request separator
-	f.Add(".tmp-0123456789abcdef0123456789abcdef@R") // the temporary prefix
-	f.Add("jürgen@R\xff")                            // UTF-8 and invalid UTF-8
-	f.Add("k@R")                                     // folds with KELVIN SIGN, U+212A
-	f.Add(`a\/b\@c@R`)                               // krb5 display-name escapes
-	f.Add(strings.Repeat("a", 198) + "@R")           // exactly at the limit
-	f.Add(strings.Repeat("/", 70) + "@R")            // over the limit once escaped
-	f.Add("alice@R~0123456789abcdef")                // a per-request name, as input to the decoder
-	f.Add("%2E%2E@R")                                // a name, as input to the decoder
-	f.Add("%41lice@R")                               // a name with an escaped capital, as input to the decoder
+	f.Add("alice@EXAMPLE.TEST")                                                      // plain, nothing escaped
+	f.Add("Alice@EXAMPLE.TEST")                                                      // upper case before the realm: escaped
+	f.Add("HTTP/web.example.com@r")                                                  // upper case before the realm, lower in it
+	f.Add("svc/admin@EXAMPLE.TEST")                                                  // two components: "/" escaped
+	f.Add("svc_admin@EXAMPLE.TEST")                                                  // must differ from the above
+	f.Add("svc%2Fadmin@EXAMPLE.TEST")                                                // a "%" that looks like an escape
+	f.Add("../../etc/passwd@R")                                                      // path traversal
+	f.Add(".hidden@R")                                                               // leading dot
+	f.Add("a...b@R")                                                                 // dot runs
+	f.Add("..")                                                                      // no realm: hashed
+	f.Add("")                                                                        // empty: refused
+	f.Add("sha256-2bd806c97f0e00af1a1fc3328fa763a9269723c8db8fac4f93af71db186d6e90") // a hashed name, as input to the decoder
+	f.Add("nul\x00byte@R")                                                           // NUL
+	f.Add("x~0123456789abcdef@R")                                                    // the per-request separator
+	f.Add(".tmp-0123456789abcdef0123456789abcdef@R")                                 // the temporary prefix
+	f.Add("jürgen@R\xff")                                                            // UTF-8 and invalid UTF-8
+	f.Add("k@R")                                                                     // folds with KELVIN SIGN, U+212A
+	f.Add(`a\/b\@c@R`)                                                               // krb5 display-name escapes
+	f.Add(strings.Repeat("a", 198) + "@R")                                           // exactly at the limit
+	f.Add(strings.Repeat("/", 70) + "@R")                                            // over the limit once escaped: hashed
+	f.Add("alice@R~0123456789abcdef")                                                // a per-request name, as input to the decoder
+	f.Add("%2E%2E@R")                                                                // a name, as input to the decoder
+	f.Add("%41lice@R")                                                               // a name with an escaped capital, as input to the decoder
 
 	f.Fuzz(func(t *testing.T, s string) {
 		name := checkCCacheName(t, s)
@@ -222,8 +224,8 @@ func FuzzCCacheName(f *testing.F) {
 					t.Fatalf("%q and %q, equal under case folding, both decode: to %q and %q", s, v, p, q)
 				}
 			}
-		} else if k, _ := classify(s); k == principalFile || k == perRequestFile {
-			t.Fatalf("classify(%q) = %v, but it does not decode: %v", s, k, err)
+		} else if k, p := classify(s); (k == principalFile || k == perRequestFile) && p != "" {
+			t.Fatalf("classify(%q) = %v, %q, but it does not decode: %v", s, k, p, err)
 		}
 	})
 }
@@ -234,11 +236,8 @@ func checkCCacheName(t *testing.T, s string) string {
 	t.Helper()
 	name, err := CCacheName(s)
 	if err != nil {
-		if name != "" {
-			t.Fatalf("name %q with error %v", name, err)
-		}
-		if s != "" && strings.Contains(s, "@") && len(s) <= MaxCCacheNameLen/3 {
-			t.Fatalf("CCacheName(%q) failed: %v", s, err)
+		if name != "" || s != "" {
+			t.Fatalf("CCacheName(%q) = %q, %v: only the empty principal fails", s, name, err)
 		}
 		return ""
 	}
@@ -253,14 +252,28 @@ func checkCCacheName(t *testing.T, s string) string {
 			t.Fatalf("name %q holds byte %#02x", name, c)
 		}
 	}
-	if p, err := PrincipalFromCCacheName(name); err != nil || p != s {
+	want := s // the principal classify finds in the name
+	if isHashedName(name) {
+		// Only for a principal that has no escaped name, which would be
+		// at most 3 bytes per byte.
+		if strings.Contains(s, "@") && len(s) <= MaxCCacheNameLen/3 {
+			t.Fatalf("CCacheName(%q) = %q, a hashed name", s, name)
+		}
+		if name != sha256Name(s) {
+			t.Fatalf("CCacheName(%q) = %q, want %q", s, name, sha256Name(s))
+		}
+		if k, _ := classify(name + sidecarSuffix); k != sidecarFile {
+			t.Fatalf("classify(%q) = %v", name+sidecarSuffix, k)
+		}
+		want = ""
+	} else if p, err := PrincipalFromCCacheName(name); err != nil || p != s {
 		t.Fatalf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, s)
 	}
-	if k, p := classify(name); k != principalFile || p != s {
+	if k, p := classify(name); k != principalFile || p != want {
 		t.Fatalf("classify(%q) = %v, %q", name, k, p)
 	}
 	req := name + requestSep + "0123456789abcdef"
-	if k, p := classify(req); k != perRequestFile || p != s {
+	if k, p := classify(req); k != perRequestFile || p != want {
 		t.Fatalf("classify(%q) = %v, %q", req, k, p)
 	}
 	return name

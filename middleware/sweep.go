@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,10 +48,18 @@ func (m *Middleware) SweepNow() (removed int, err error) {
 	files, err := sweep(s.dir, time.Now(), &s.mu)
 	for _, f := range files {
 		attrs := []slog.Attr{slog.String("file", f.Name), slog.String("delegation_dir", s.dir)}
-		msg := "negotiate: removed a stale temporary ccache"
-		if f.Principal != "" {
+		var msg string
+		switch kind, _ := classify(f.Name); kind {
+		case tempFile:
+			msg = "negotiate: removed a stale temporary ccache"
+		case sidecarFile:
+			msg = "negotiate: removed the principal file of ccaches that are gone"
+		default:
 			msg = "negotiate: removed an expired delegated ccache"
-			attrs = append(attrs, slog.String("principal", f.Principal), slog.Time("expired", f.Expired))
+			if f.Principal != "" {
+				attrs = append(attrs, slog.String("principal", f.Principal))
+			}
+			attrs = append(attrs, slog.Time("expired", f.Expired))
 		}
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, msg, attrs...)
 	}
@@ -65,10 +74,11 @@ func (m *Middleware) SweepNow() (removed int, err error) {
 type SweptFile struct {
 	// Name is the file's name in the directory.
 	Name string
-	// Principal is the principal of a ccache, or "" for a temporary file.
+	// Principal is the principal of a ccache, or "" for a temporary file,
+	// a sidecar, or a ccache with a hashed name whose sidecar is gone.
 	Principal string
 	// Expired is when the ccache's last ticket expired, or the zero Time
-	// for a temporary file or a ccache that held no ticket.
+	// for a temporary file, a sidecar or a ccache that held no ticket.
 	Expired time.Time
 }
 
@@ -79,7 +89,12 @@ type SweptFile struct {
 //   - each ccache, named as [CCacheName] or [PerRequest] name them, whose
 //     tickets have all expired by now, configuration entries aside;
 //   - each temporary file (".tmp-" and 32 hex digits) last modified over a
-//     minute before now.
+//     minute before now;
+//   - each sidecar file (a hashed name and ".principal") last modified over
+//     a minute before now whose hashed name no ccache has left, a
+//     per-request one included. A server rewrites the sidecar before each
+//     ccache of its name, so a sidecar that belongs to a fresh ccache is
+//     fresh too.
 //
 // It never touches a file whose name is not one of these, nor anything but
 // a regular file, and leaves a ccache it cannot parse. Before it removes a
@@ -95,7 +110,8 @@ func SweepDir(dir string, now time.Time) ([]SweptFile, error) {
 	return sweep(dir, now, new(sync.Mutex))
 }
 
-// sweep is SweepDir with the lock that a writer's rename takes.
+// sweep is SweepDir with the lock that a writer's rename takes. Sidecars go
+// last, once the sweep knows which hashed names still have a ccache.
 func sweep(dir string, now time.Time, mu *sync.Mutex) ([]SweptFile, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -103,45 +119,80 @@ func sweep(dir string, now time.Time, mu *sync.Mutex) ([]SweptFile, error) {
 	}
 	var removed []SweptFile
 	var errs []error
+	var sidecars []string
+	kept := map[string]bool{} // bases of the ccaches that stay
 	for _, e := range entries {
 		name := e.Name()
 		kind, principal := classify(name)
-		if kind == foreignFile || !e.Type().IsRegular() {
+		switch {
+		case kind == foreignFile || !e.Type().IsRegular():
+			continue
+		case kind == sidecarFile:
+			sidecars = append(sidecars, name)
 			continue
 		}
-		path := filepath.Join(dir, name)
-		var fi fs.FileInfo
-		var f SweptFile
-		if kind == tempFile {
-			fi, err = os.Lstat(path)
-			if err != nil {
-				errs = appendErr(errs, err)
-				continue
-			}
-			if now.Sub(fi.ModTime()) <= tempMaxAge {
-				continue
-			}
-			f = SweptFile{Name: name}
-		} else {
-			var end time.Time
-			var expired bool
-			fi, end, expired, err = readExpiry(path, now)
-			if err != nil {
-				errs = appendErr(errs, fmt.Errorf("%s: %w", path, err))
-				continue
-			}
-			if !expired {
-				continue
-			}
-			f = SweptFile{Name: name, Principal: principal, Expired: end}
-		}
-		if ok, err := removeIfSame(path, fi, mu); err != nil {
+		f, err := sweepFile(dir, name, kind, principal, now, mu)
+		if err != nil {
 			errs = appendErr(errs, err)
-		} else if ok {
-			removed = append(removed, f)
+		}
+		if f != nil {
+			removed = append(removed, *f)
+		} else if kind != tempFile {
+			base, _, _ := splitCCacheName(name)
+			kept[base] = true
+		}
+	}
+	for _, name := range sidecars {
+		if kept[strings.TrimSuffix(name, sidecarSuffix)] {
+			continue
+		}
+		f, err := sweepFile(dir, name, sidecarFile, "", now, mu)
+		if err != nil {
+			errs = appendErr(errs, err)
+		}
+		if f != nil {
+			removed = append(removed, *f)
 		}
 	}
 	return removed, errors.Join(errs...)
+}
+
+// sweepFile removes the file name of the given kind from dir if it is due:
+// a temporary file or a sidecar (of a hashed name that no ccache has left)
+// last modified over a minute before now, a ccache whose tickets have all
+// expired by now. It returns the file it removed, or nil.
+func sweepFile(dir, name string, kind fileKind, principal string, now time.Time, mu *sync.Mutex) (*SweptFile, error) {
+	path := filepath.Join(dir, name)
+	f := &SweptFile{Name: name}
+	var fi fs.FileInfo
+	if kind == tempFile || kind == sidecarFile {
+		var err error
+		if fi, err = os.Lstat(path); err != nil {
+			return nil, err
+		}
+		if now.Sub(fi.ModTime()) <= tempMaxAge {
+			return nil, nil
+		}
+	} else {
+		var end time.Time
+		var expired bool
+		var err error
+		if fi, end, expired, err = readExpiry(path, now); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if !expired {
+			return nil, nil
+		}
+		if principal == "" { // a hashed name: its sidecar tells
+			base, _, _ := splitCCacheName(name)
+			principal, _ = readSidecar(filepath.Join(dir, base+sidecarSuffix), base)
+		}
+		f.Principal, f.Expired = principal, end
+	}
+	if ok, err := removeIfSame(path, fi, mu); !ok {
+		return nil, err
+	}
+	return f, nil
 }
 
 // appendErr appends err unless the file went away meanwhile, which is not an
