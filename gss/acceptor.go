@@ -1,6 +1,7 @@
 package gss
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -152,21 +153,22 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 		f.Close()
 	}
 
-	var name, nameDesc string
+	// name is what the credential is acquired for ("" for any key in the
+	// keytab) and bound the principal it binds to, without the realm.
+	var name, bound string
 	hostbased := false
 	switch {
 	case c.principal != "":
-		name, nameDesc = c.principal, c.principal
+		name = c.principal
+		bound, _, _ = strings.Cut(c.principal, "@")
 	case c.hostname != "*":
-		name, nameDesc, hostbased = c.service+"@"+c.hostname, c.service+"/"+c.hostname, true
-	default:
-		nameDesc = "any principal"
+		name, bound, hostbased = c.service+"@"+c.hostname, c.service+"/"+c.hostname, true
+	}
+	nameDesc := "any principal"
+	if name != "" {
+		nameDesc = cmp.Or(c.principal, bound)
 	}
 	desc := fmt.Sprintf("%s in %s", nameDesc, keytabDesc)
-	bound, _, _ := strings.Cut(nameDesc, "@")
-	if nameDesc == "any principal" {
-		bound = ""
-	}
 	boundPrincipal := c.principal
 	if boundPrincipal == "" {
 		boundPrincipal = bound
@@ -226,17 +228,13 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		// NegTokenInit (CONTINUE_NEEDED); no client sends one.
 		return negotiate.Result{}, fmt.Errorf("gss: empty token: %w", negotiate.ErrDefectiveToken)
 	}
-	spnegoMech, inner, optimistic := optimisticKerberos(token)
-	if optimistic {
-		token = inner
-	}
-	token, microsoftOID := swapFramingOID(token, msKrb5OIDTLV, krb5OIDTLV)
+	tok := parseInitiatorToken(token)
 	if a.replays != nil {
-		req, ok := parseAPReq(token)
+		req, ok := tok.apReq()
 		if !ok {
 			// Unreadable means unprotected from replay: refuse it. The
 			// Kerberos-only credential would refuse other mechanisms too.
-			return negotiate.Result{}, fmt.Errorf("gss: not a Kerberos AP-REQ: %w", unreadableCategory(token))
+			return negotiate.Result{}, fmt.Errorf("gss: not a Kerberos AP-REQ: %w", tok.unreadableCategory())
 		}
 		key, fresh := a.replays.reserve(req.Authenticator.Cipher, a.now())
 		if !fresh {
@@ -248,9 +246,9 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 			}
 		}()
 	}
-	acc, err := acceptToken(a.cred, token)
+	acc, err := acceptToken(a.cred, tok.library)
 	if err != nil {
-		return negotiate.Result{}, a.explain(err, token)
+		return negotiate.Result{}, a.explain(err, &tok)
 	}
 	defer releaseName(&acc.src)
 	// RFC 2744: the delegated credential is valid only with the
@@ -271,14 +269,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		}
 		return negotiate.Result{OutputToken: acc.output}, negotiate.ErrIncomplete
 	}
-	if microsoftOID {
-		acc.output, _ = swapFramingOID(acc.output, krb5OIDTLV, msKrb5OIDTLV)
-	}
-	if optimistic {
-		if acc.output, err = acceptCompleted(spnegoMech, acc.output); err != nil {
-			return negotiate.Result{}, fmt.Errorf("gss: build the SPNEGO reply: %w", negotiate.ErrInternal)
-		}
-	}
+	acc.output = tok.reply(acc.output)
 	principal, err := displayName(acc.src)
 	if err != nil {
 		return negotiate.Result{}, err
@@ -316,7 +307,7 @@ var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrR
 // keytab lacks for its key version as a key-version problem, which it is
 // not: the keytab was exported without that enctype, or the token was
 // altered (the enctype is in the clear).
-func (a *Acceptor) explain(err error, token []byte) error {
+func (a *Acceptor) explain(err error, tok *initiatorToken) error {
 	var ge *Error
 	if !errors.As(err, &ge) {
 		return err
@@ -333,7 +324,7 @@ func (a *Acceptor) explain(err error, token []byte) error {
 	if a.bound == "" || (minor != krbApErrBadIntegrity && !keyNotFound) {
 		return err
 	}
-	req, ok := parseAPReq(token)
+	req, ok := tok.apReq()
 	if !ok {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
 	"github.com/negotiate-go/negotiate/internal/testrealm"
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 )
 
 // realm is the KDC every test in this package gets its tickets from.
@@ -24,13 +25,12 @@ func TestMain(m *testing.M) {
 		// runChild): no realm of its own, and the parent's environment.
 		os.Exit(m.Run())
 	}
-	os.Exit(testrealm.Main(m, &realm))
+	os.Exit(realmtest.Main(m, &realm))
 }
 
 func newAcceptor(t testing.TB, opts ...gss.Option) *gss.Acceptor {
 	t.Helper()
-	opts = append([]gss.Option{gss.WithKeytab(realm.Keytab), gss.WithHostname("localhost")}, opts...)
-	acc, err := gss.NewAcceptor(opts...)
+	acc, err := gss.NewAcceptor(realm.AcceptorOptions(opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,8 @@
 package gss
 
 import (
-	"bytes"
 	"encoding/asn1"
 	"strings"
-
-	"github.com/negotiate-go/negotiate"
 )
 
 // The few fields of a Kerberos AP-REQ (RFC 4120 section 5.5.1) that the
@@ -42,26 +39,11 @@ type encryptedData struct {
 	Cipher []byte `asn1:"explicit,tag:2"`
 }
 
-// krb5TokIDAPReq is the token ID of an AP-REQ in the Kerberos GSS framing
-// (RFC 4121 section 4.1).
-var krb5TokIDAPReq = [2]byte{0x01, 0x00}
-
-// parseAPReq reads the AP-REQ inside a raw Kerberos GSS token:
-// [APPLICATION 0] { krb5 OID, TOK_ID 01 00, AP-REQ }.
-func parseAPReq(token []byte) (req apReq, ok bool) {
-	var outer asn1.RawValue
-	if rest, err := asn1.Unmarshal(token, &outer); err != nil || len(rest) != 0 ||
-		outer.Class != asn1.ClassApplication || outer.Tag != 0 {
-		return apReq{}, false
-	}
-	var mech asn1.ObjectIdentifier
-	body, err := asn1.Unmarshal(outer.Bytes, &mech)
-	if err != nil || (!mech.Equal(oidKerberosAsn1) && !mech.Equal(oidMSKerberosAsn1)) ||
-		len(body) < 2 || [2]byte(body[:2]) != krb5TokIDAPReq {
-		return apReq{}, false
-	}
+// parseAPReq reads an AP-REQ, the Kerberos message of a Kerberos token
+// whose token ID is krbTokIDAPReq.
+func parseAPReq(msg []byte) (req apReq, ok bool) {
 	// AP-REQ ::= [APPLICATION 14] SEQUENCE { ... }
-	if rest, err := asn1.UnmarshalWithParams(body[2:], &req, "application,explicit,tag:14"); err != nil || len(rest) != 0 {
+	if rest, err := asn1.UnmarshalWithParams(msg, &req, "application,explicit,tag:14"); err != nil || len(rest) != 0 {
 		return apReq{}, false
 	}
 	return req, len(req.Authenticator.Cipher) > 0
@@ -95,95 +77,4 @@ func (r *apReq) ticketKey() (k ticketKey, ok bool) {
 	}
 	k = ticketKey{strings.Join(parts, "/"), string(realmString.Bytes), t.EncPart.KVNO, t.EncPart.EType}
 	return k, len(parts) > 0
-}
-
-// The Kerberos GSS framing's OID as a DER TLV: the standard one and the one
-// Windows sends, which differ in one byte.
-var (
-	krb5OIDTLV   = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02}
-	msKrb5OIDTLV = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02}
-)
-
-// swapFramingOID returns a copy of the GSS token with its framing OID from
-// replaced by to, when the token is framed with from; else it returns the
-// token itself and false. A Kerberos token framed with the Microsoft OID is
-// a Kerberos token like any other (the OID is not covered by any checksum),
-// but MIT's acceptor credential has no element for that OID.
-func swapFramingOID(token, from, to []byte) ([]byte, bool) {
-	// The OID follows the outer tag and length (at most 6 bytes): look
-	// before parsing, so the common token costs no ASN.1 work here.
-	if len(token) == 0 || token[0] != 0x60 || !bytes.Contains(token[:min(len(token), 6+len(from))], from) {
-		return token, false
-	}
-	var outer asn1.RawValue
-	if _, err := asn1.Unmarshal(token, &outer); err != nil || !bytes.HasPrefix(outer.Bytes, from) {
-		return token, false
-	}
-	at := len(outer.FullBytes) - len(outer.Bytes)
-	swapped := bytes.Clone(token)
-	copy(swapped[at:], to)
-	return swapped, true
-}
-
-// krbError is the part of a KRB-ERROR (RFC 4120 section 5.9.1) that says
-// why: some libraries answer a bad authenticator with one as an output token
-// and CONTINUE_NEEDED instead of an error status.
-type krbError struct {
-	PVNO      int           `asn1:"explicit,tag:0"`
-	MsgType   int           `asn1:"explicit,tag:1"`
-	CTime     asn1.RawValue `asn1:"optional,explicit,tag:2"`
-	CUSec     int           `asn1:"optional,explicit,tag:3"`
-	STime     asn1.RawValue `asn1:"explicit,tag:4"`
-	SUSec     int           `asn1:"explicit,tag:5"`
-	ErrorCode int           `asn1:"explicit,tag:6"`
-	// crealm, cname, realm, sname, e-text and e-data follow; unread.
-}
-
-// krbTokIDError is the token ID of a KRB-ERROR in the Kerberos GSS framing.
-var krbTokIDError = [2]byte{0x03, 0x00}
-
-// errorTokenCategory reads the KRB-ERROR in a Kerberos GSS output token and
-// returns the category of its error code, or ok=false if the token is no
-// KRB-ERROR.
-func errorTokenCategory(token []byte) (category error, ok bool) {
-	var outer asn1.RawValue
-	if _, err := asn1.Unmarshal(token, &outer); err != nil || outer.Class != asn1.ClassApplication || outer.Tag != 0 {
-		return nil, false
-	}
-	var mech asn1.ObjectIdentifier
-	body, err := asn1.Unmarshal(outer.Bytes, &mech)
-	if err != nil || len(body) < 2 || [2]byte(body[:2]) != krbTokIDError {
-		return nil, false
-	}
-	var e krbError
-	if _, err := asn1.UnmarshalWithParams(body[2:], &e, "application,explicit,tag:30"); err != nil {
-		return nil, false
-	}
-	// RFC 4120 section 7.5.9.
-	switch e.ErrorCode {
-	case 32, 33: // KRB_AP_ERR_TKT_EXPIRED, KRB_AP_ERR_TKT_NYV
-		return negotiate.ErrTicketExpired, true
-	case 34: // KRB_AP_ERR_REPEAT
-		return negotiate.ErrReplay, true
-	case 37: // KRB_AP_ERR_SKEW
-		return negotiate.ErrClockSkew, true
-	}
-	return negotiate.ErrDefectiveToken, true
-}
-
-// unreadableCategory says why a token that is not a Kerberos AP-REQ is
-// refused: another mechanism (SPNEGO without an optimistic Kerberos token,
-// NTLMSSP), or garbage.
-func unreadableCategory(token []byte) error {
-	var outer asn1.RawValue
-	var mech asn1.ObjectIdentifier
-	if rest, err := asn1.Unmarshal(token, &outer); err == nil && len(rest) == 0 && outer.Class == asn1.ClassApplication && outer.Tag == 0 {
-		if _, err := asn1.Unmarshal(outer.Bytes, &mech); err == nil && !mech.Equal(oidKerberosAsn1) && !mech.Equal(oidMSKerberosAsn1) {
-			return negotiate.ErrBadMech
-		}
-	}
-	if bytes.HasPrefix(token, []byte("NTLMSSP\x00")) {
-		return negotiate.ErrBadMech
-	}
-	return negotiate.ErrDefectiveToken
 }

@@ -1,9 +1,9 @@
 package gss
 
-// This file is the whole C surface of the package: thin Go wrappers around
-// the GSS-API calls, the way an HTTP acceptor and its client need them (the
-// minor status kept, handles shared between calls). Everything above this
-// file is plain Go.
+// This file, with capi.h and capi.c, is the whole C surface of the package:
+// thin Go wrappers around the GSS-API calls, the way an HTTP acceptor and
+// its client need them (the minor status kept, handles shared between
+// calls). Everything above this file is plain Go.
 //
 // Memory rules, following go-gssapi-c's CONTRIBUTING.md:
 //   - every buffer or handle the library allocates has an owner comment and
@@ -83,15 +83,15 @@ const (
 // importName imports s as a GSS name. The caller owns the name and releases
 // it with releaseName.
 func importName(s string, kind nameKind) (nameID, error) {
-	typ := C.nt_hostbased_service()
-	if kind == principalName {
-		typ = C.nt_krb5_principal()
+	hostbased := C.int(0)
+	if kind == hostbasedName {
+		hostbased = 1
 	}
 	cs := C.CString(s) // owned here: freed below, the library copies it
 	defer C.free(unsafe.Pointer(cs))
 	var st status
 	var name nameID = C.GSS_C_NO_NAME
-	st.major = C.import_name(&st.minor, cs, typ, &name)
+	st.major = C.import_name(&st.minor, cs, hostbased, &name)
 	if st.failed() {
 		return C.GSS_C_NO_NAME, st.err("gss_import_name")
 	}
@@ -307,33 +307,27 @@ func acceptToken(cred credID, token []byte) (a accepted, err error) {
 	return a, nil
 }
 
-// acquireInitiator acquires initiator credentials from ccache ("" for the
-// library's default cache): for the Kerberos mechanism alone, or for every
-// mechanism when allMechs is set. The caller owns the credential.
-func acquireInitiator(ccache string, allMechs bool) (credID, error) {
+// acquireInitiator acquires initiator credentials for mech (an OID TLV of
+// oid.go) from ccache ("" for the library's default cache). The caller owns
+// the credential.
+func acquireInitiator(ccache string, mech []byte) (credID, error) {
 	cc := cString(ccache)
 	defer C.free(unsafe.Pointer(cc))
-	all := C.int(0)
-	if allMechs {
-		all = 1
-	}
+	oid := mech[2:] // the library reads the OID during the call and keeps none of it (RFC 2744 section 3.2)
 	var st status
 	var cred credID
-	st.major = C.acquire_initiator(&st.minor, cc, all, &cred)
+	st.major = C.acquire_initiator(&st.minor, cc, unsafe.Pointer(&oid[0]), C.size_t(len(oid)), &cred)
 	if st.failed() {
 		return nil, st.err("acquire initiator credentials")
 	}
 	return cred, nil
 }
 
-// initStep runs one gss_init_sec_context step on *ctx (nil to start a
-// context, which the caller then owns and deletes with deleteContext). The
-// mechanism is Kerberos, or the library's SPNEGO when librarySPNEGO is set.
-func initStep(cred credID, ctx *ctxID, target nameID, librarySPNEGO bool, flags uint32, input []byte) (out []byte, complete bool, err error) {
-	mech := C.mech_krb5()
-	if librarySPNEGO {
-		mech = C.mech_spnego()
-	}
+// initStep runs one gss_init_sec_context step of mechanism mech (an OID TLV
+// of oid.go) on *ctx (nil to start a context, which the caller then owns
+// and deletes with deleteContext).
+func initStep(cred credID, ctx *ctxID, target nameID, mech []byte, flags uint32, input []byte) (out []byte, complete bool, err error) {
+	oid := mech[2:] // read during the call only, as the input token is
 	var in unsafe.Pointer
 	if len(input) > 0 {
 		in = unsafe.Pointer(&input[0])
@@ -341,7 +335,7 @@ func initStep(cred credID, ctx *ctxID, target nameID, librarySPNEGO bool, flags 
 	c := *ctx // a local: *ctx may sit in a Go struct that holds Go pointers
 	var st status
 	var buf C.gss_buffer_desc // owned by us: released below
-	st.major = C.init_token(&st.minor, cred, &c, target, mech, C.OM_uint32(flags),
+	st.major = C.init_token(&st.minor, cred, &c, target, unsafe.Pointer(&oid[0]), C.size_t(len(oid)), C.OM_uint32(flags),
 		in, C.size_t(len(input)), &buf)
 	*ctx = c
 	if buf.length > 0 {

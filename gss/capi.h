@@ -1,13 +1,11 @@
-// The C half of capi.go: small helpers over the GSS-API, so that Go never
-// builds a C structure that points into Go memory, and one place that knows
-// the difference between MIT krb5 and Heimdal.
-//
-// MIT has the credential-store extension (gss_acquire_cred_from,
-// gss_store_cred_into). Heimdal 7 has not; there the keytab and the caches
-// are named through krb5 handles passed to gss_krb5_import_cred and
-// gss_krb5_copy_ccache, which both libraries provide and which serialize the
-// names, so no handle outlives a call. Neither way touches KRB5_KTNAME or
-// KRB5CCNAME.
+// The C half of capi.go: declarations of the small helpers over the
+// GSS-API that capi.c defines, so that Go never builds a C structure that
+// points into Go memory, and one place that knows the difference between
+// MIT krb5 and Heimdal. capi.go and capi.c are the package's whole C
+// surface.
+
+#ifndef NEGOTIATE_CAPI_H
+#define NEGOTIATE_CAPI_H
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,109 +29,9 @@
 #error "NEGOTIATE_WANT_HEIMDAL is set but the GSS-API headers are MIT's: check PKG_CONFIG_PATH"
 #endif
 
-static int is_heimdal(void) { return NEGOTIATE_HEIMDAL; }
-
 // DEFAULT_CLOCKSKEW is Kerberos's default clock skew allowance, in
 // seconds, for when krb5.conf cannot be read: the one place it is written.
 #define DEFAULT_CLOCKSKEW 300
-
-static gss_OID nt_hostbased_service(void) { return GSS_C_NT_HOSTBASED_SERVICE; }
-static gss_OID nt_krb5_principal(void) { return (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME; }
-static gss_OID mech_krb5(void) { return (gss_OID)gss_mech_krb5; }
-
-static gss_OID_desc spnego_oid = { 6, "\x2b\x06\x01\x05\x05\x02" };
-static gss_OID mech_spnego(void) { return &spnego_oid; }
-
-static OM_uint32 import_name(OM_uint32 *minor, const char *s, gss_OID type, gss_name_t *out) {
-	gss_buffer_desc b = { strlen(s), (void *)s };
-	return gss_import_name(minor, &b, type, out);
-}
-
-// principal_name writes into out the initiator's principal in the escaped
-// form krb5_unparse_name gives ("svc\/admin@R" for a one-component name
-// that holds a "/"), so that two principals never share a string; the
-// caller reads it from out->value + *skip. MIT's gss_display_name gives
-// that form. Heimdal's unparses for display, without escapes, so there the
-// name comes from gss_export_name, whose RFC 2743 section 3.2 token ends in
-// the escaped name: 04 01, a 2-byte OID length, the OID, a 4-byte name
-// length, the name.
-static OM_uint32 principal_name(OM_uint32 *minor, gss_name_t name, gss_buffer_t out, size_t *skip) {
-	*skip = 0;
-#if !NEGOTIATE_HEIMDAL
-	return gss_display_name(minor, name, out, NULL);
-#else
-	OM_uint32 major = gss_export_name(minor, name, out);
-	if (GSS_ERROR(major)) return major;
-	const unsigned char *b = out->value;
-	size_t n = out->length;
-	if (n >= 4 && b[0] == 0x04 && b[1] == 0x01) {
-		size_t oid = (size_t)b[2] << 8 | b[3];
-		if (n >= 4 + oid + 4) {
-			const unsigned char *l = b + 4 + oid;
-			size_t len = (size_t)l[0] << 24 | (size_t)l[1] << 16 | (size_t)l[2] << 8 | l[3];
-			if (len == n - (4 + oid + 4)) {
-				*skip = 4 + oid + 4;
-				return GSS_S_COMPLETE;
-			}
-		}
-	}
-	OM_uint32 tmp;
-	gss_release_buffer(&tmp, out);
-	*minor = 0;
-	return GSS_S_BAD_NAME;
-#endif
-}
-
-static OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
-		void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
-		OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg) {
-	gss_buffer_desc in = { len, tok };
-	return gss_accept_sec_context(minor, ctx, cred, &in, GSS_C_NO_CHANNEL_BINDINGS,
-		src, mech, out, flags, time_rec, deleg);
-}
-
-static OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
-		gss_name_t target, gss_OID mech, OM_uint32 req_flags, void *in, size_t len,
-		gss_buffer_t out) {
-	gss_buffer_desc input = { len, in };
-	return gss_init_sec_context(minor, cred, ctx, target, mech, req_flags, 0,
-		GSS_C_NO_CHANNEL_BINDINGS, len ? &input : GSS_C_NO_BUFFER, NULL, out, NULL, NULL);
-}
-
-static OM_uint32 verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, void *msg, size_t msglen,
-		void *mic, size_t miclen) {
-	gss_buffer_desc m = { msglen, msg }, t = { miclen, mic };
-	return gss_verify_mic(minor, ctx, &m, &t, NULL);
-}
-
-// hold_config returns a krb5 context, or NULL, that the caller keeps for as
-// long as it accepts tokens. MIT's GSS-API calls each build and free a krb5
-// context of their own; while another context holds the parsed krb5.conf,
-// building one costs a stat instead of a read and parse (about a quarter of
-// an accept, measured here).
-static krb5_context hold_config(void) {
-	krb5_context ctx = NULL;
-	if (krb5_init_context(&ctx)) return NULL;
-	return ctx;
-}
-
-static void release_config(krb5_context ctx) {
-	if (ctx) krb5_free_context(ctx);
-}
-
-// default_realm returns krb5.conf's default realm, to be freed with free,
-// or NULL.
-static char *default_realm(void) {
-	krb5_context ctx;
-	if (krb5_init_context(&ctx)) return NULL;
-	char *realm = NULL, *copy = NULL;
-	if (!krb5_get_default_realm(ctx, &realm)) {
-		copy = strdup(realm);
-		krb5_free_default_realm(ctx, realm);
-	}
-	krb5_free_context(ctx);
-	return copy;
-}
 
 // What keytab_probe finds in a keytab for a ticket's server principal.
 enum keytab_keys {
@@ -143,183 +41,33 @@ enum keytab_keys {
 	KEYTAB_NO_KEY = 3,         // no key at all, or a keytab that cannot be read
 };
 
-// keytab_probe says what keytab (NULL: the default) holds for principal
-// and a ticket of key version kvno and encryption type enctype. It
-// explains a failed accept; it is not on the success path.
-static enum keytab_keys keytab_probe(const char *keytab, const char *principal, int kvno, int enctype) {
-	krb5_context ctx;
-	if (krb5_init_context(&ctx)) return KEYTAB_NO_KEY;
-	krb5_keytab kt = NULL;
-	krb5_principal p = NULL;
-	enum keytab_keys result = KEYTAB_NO_KEY;
-	krb5_error_code code = keytab ? krb5_kt_resolve(ctx, keytab, &kt) : krb5_kt_default(ctx, &kt);
-	if (!code) code = krb5_parse_name(ctx, principal, &p);
-	krb5_keytab_entry entry;
-	if (!code && !krb5_kt_get_entry(ctx, kt, p, 0, 0, &entry)) {
-		krb5_kt_free_entry(ctx, &entry);
-		result = KEYTAB_OTHER_VERSIONS;
-		if (!krb5_kt_get_entry(ctx, kt, p, kvno, 0, &entry)) {
-			krb5_kt_free_entry(ctx, &entry);
-			result = KEYTAB_OTHER_ENCTYPES;
-			if (!krb5_kt_get_entry(ctx, kt, p, kvno, enctype, &entry)) {
-				krb5_kt_free_entry(ctx, &entry);
-				result = KEYTAB_HAS_KEY;
-			}
-		}
-	}
-	if (p) krb5_free_principal(ctx, p);
-	if (kt) krb5_kt_close(ctx, kt);
-	krb5_free_context(ctx);
-	return result;
-}
+// Which library: 1 for Heimdal, 0 for MIT.
+int is_heimdal(void);
 
-#if !NEGOTIATE_HEIMDAL
-#include <profile.h>
+// Names, contexts and messages (capi.c documents each).
+OM_uint32 import_name(OM_uint32 *minor, const char *s, int hostbased, gss_name_t *out);
+OM_uint32 principal_name(OM_uint32 *minor, gss_name_t name, gss_buffer_t out, size_t *skip);
+OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
+	void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
+	OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg);
+OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
+	gss_name_t target, void *mech, size_t mechlen, OM_uint32 req_flags, void *in, size_t len,
+	gss_buffer_t out);
+OM_uint32 verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, void *msg, size_t msglen,
+	void *mic, size_t miclen);
 
-// clock_skew returns the clockskew setting of krb5.conf in seconds:
-// how far an authenticator's time may be from the acceptor's. MIT's default
-// is 300.
-static int clock_skew(void) {
-	krb5_context ctx;
-	if (krb5_init_context(&ctx)) return DEFAULT_CLOCKSKEW;
-	int skew = DEFAULT_CLOCKSKEW;
-	profile_t profile;
-	if (!krb5_get_profile(ctx, &profile)) {
-		profile_get_integer(profile, "libdefaults", "clockskew", NULL, DEFAULT_CLOCKSKEW, &skew);
-		profile_release(profile);
-	}
-	krb5_free_context(ctx);
-	return skew;
-}
+// krb5.conf and the keytab.
+krb5_context hold_config(void);
+void release_config(krb5_context ctx);
+char *default_realm(void);
+int clock_skew(void);
+enum keytab_keys keytab_probe(const char *keytab, const char *principal, int kvno, int enctype);
 
-// acquire_acceptor acquires acceptor credentials for name, a principal
-// ("HTTP/host@R") or, when hostbased, a service ("HTTP@host"), or for any
-// key in the keytab when name is NULL. keytab and rcache may be NULL for the
-// library defaults.
-static OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
-		const char *keytab, const char *rcache, gss_cred_id_t *out) {
-	gss_key_value_element_desc kv[2];
-	gss_key_value_set_desc store = { 0, kv };
-	if (keytab) kv[store.count++] = (gss_key_value_element_desc){ "keytab", keytab };
-	if (rcache) kv[store.count++] = (gss_key_value_element_desc){ "rcache", rcache };
-	gss_name_t gname = GSS_C_NO_NAME;
-	if (name) {
-		OM_uint32 major = import_name(minor, name, hostbased ? nt_hostbased_service() : nt_krb5_principal(), &gname);
-		if (GSS_ERROR(major)) return major;
-	}
-	OM_uint32 major = gss_acquire_cred_from(minor, gname, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
-		GSS_C_ACCEPT, &store, out, NULL, NULL);
-	OM_uint32 tmp;
-	if (gname != GSS_C_NO_NAME) gss_release_name(&tmp, &gname);
-	return major;
-}
-
-// acquire_initiator acquires initiator credentials from ccache (NULL for
-// the default), for the Kerberos mechanism alone, or for every mechanism
-// when all_mechs is set.
-static OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, int all_mechs, gss_cred_id_t *out) {
-	gss_key_value_element_desc kv = { "ccache", ccache };
-	gss_key_value_set_desc store = { ccache ? 1 : 0, &kv };
-	gss_OID_set_desc krb5 = { 1, mech_krb5() };
-	return gss_acquire_cred_from(minor, GSS_C_NO_NAME, GSS_C_INDEFINITE,
-		all_mechs ? GSS_C_NO_OID_SET : &krb5, GSS_C_INITIATE, &store, out, NULL, NULL);
-}
-
-// store_initiator writes the initiator elements of cred into ccache,
-// replacing its contents.
-static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache) {
-	gss_key_value_element_desc kv = { "ccache", ccache };
-	gss_key_value_set_desc store = { 1, &kv };
-	return gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID, 1, 0, &store, NULL, NULL);
-}
-
-#else // Heimdal
-
-// clock_skew returns the clockskew setting of krb5.conf in seconds, as
-// Heimdal reads it (its default is also 300).
-static int clock_skew(void) {
-	krb5_context ctx;
-	if (krb5_init_context(&ctx)) return DEFAULT_CLOCKSKEW;
-	int skew = (int)krb5_get_max_time_skew(ctx);
-	krb5_free_context(ctx);
-	return skew;
-}
-
-// krb5_failure reports a krb5 library error as GSS_S_FAILURE with the krb5
-// code as the minor status, as the GSS-API mechanism itself would.
-static OM_uint32 krb5_failure(OM_uint32 *minor, krb5_error_code code) {
-	*minor = (OM_uint32)code;
-	return GSS_S_FAILURE;
-}
-
-static OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
-		const char *keytab, const char *rcache, gss_cred_id_t *out) {
-	(void)rcache; // refused in Go: Heimdal's acceptor has no replay-cache option
-	krb5_context ctx;
-	krb5_error_code code = krb5_init_context(&ctx);
-	if (code) return krb5_failure(minor, code);
-	krb5_keytab kt = NULL;
-	krb5_principal p = NULL;
-	if (keytab) code = krb5_kt_resolve(ctx, keytab, &kt);
-	else code = krb5_kt_default(ctx, &kt);
-	if (!code && name) {
-		if (hostbased) {
-			// "service@host" names service/host in the default realm.
-			char *s = strdup(name), *at = strchr(s, '@');
-			if (at) *at = '/';
-			code = krb5_parse_name(ctx, s, &p);
-			free(s);
-		} else {
-			code = krb5_parse_name(ctx, name, &p);
-		}
-	}
-	krb5_keytab_entry entry;
-	if (!code && p) {
-		// Fail now, as MIT does, if the keytab has no key for the name...
-		code = krb5_kt_get_entry(ctx, kt, p, 0, 0, &entry);
-		if (!code) krb5_kt_free_entry(ctx, &entry);
-	} else if (!code) {
-		// ...or no key at all.
-		krb5_kt_cursor cursor;
-		code = krb5_kt_start_seq_get(ctx, kt, &cursor);
-		if (!code) {
-			code = krb5_kt_next_entry(ctx, kt, &entry, &cursor);
-			if (!code) krb5_kt_free_entry(ctx, &entry);
-			krb5_kt_end_seq_get(ctx, kt, &cursor);
-		}
-	}
-	OM_uint32 major = code ? krb5_failure(minor, code)
-		: gss_krb5_import_cred(minor, NULL, p, kt, out);
-	if (p) krb5_free_principal(ctx, p);
-	if (kt) krb5_kt_close(ctx, kt);
-	krb5_free_context(ctx);
-	return major;
-}
-
-static OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, int all_mechs, gss_cred_id_t *out) {
-	(void)all_mechs;
-	krb5_context ctx;
-	krb5_error_code code = krb5_init_context(&ctx);
-	if (code) return krb5_failure(minor, code);
-	krb5_ccache cc;
-	code = ccache ? krb5_cc_resolve(ctx, ccache, &cc) : krb5_cc_default(ctx, &cc);
-	OM_uint32 major = code ? krb5_failure(minor, code)
-		: gss_krb5_import_cred(minor, cc, NULL, NULL, out);
-	if (!code) krb5_cc_close(ctx, cc);
-	krb5_free_context(ctx);
-	return major;
-}
-
-static OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache) {
-	krb5_context ctx;
-	krb5_error_code code = krb5_init_context(&ctx);
-	if (code) return krb5_failure(minor, code);
-	krb5_ccache cc;
-	code = krb5_cc_resolve(ctx, ccache, &cc);
-	OM_uint32 major = code ? krb5_failure(minor, code) : gss_krb5_copy_ccache(minor, cred, cc);
-	if (!code) krb5_cc_close(ctx, cc);
-	krb5_free_context(ctx);
-	return major;
-}
+// Credentials: where MIT and Heimdal differ.
+OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
+	const char *keytab, const char *rcache, gss_cred_id_t *out);
+OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, void *mech, size_t mechlen,
+	gss_cred_id_t *out);
+OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache);
 
 #endif

@@ -74,7 +74,8 @@
 // go-gssapi-c wraps the same calls, but it hides the minor status code that
 // tells a replay from garbage, its handles cannot be shared with other
 // calls, and it hands out typed-nil interfaces for an absent delegated
-// credential or initiator name. The C surface here is one file, capi.go.
+// credential or initiator name. The C surface here is three files: capi.go,
+// the Go wrappers, and capi.h and capi.c, the C helpers they call.
 //
 // # References
 //

@@ -18,14 +18,14 @@ type LibrarySPNEGOContext struct {
 func StartLibrarySPNEGO(ccache, target string) (*LibrarySPNEGOContext, []byte, error) {
 	c := &LibrarySPNEGOContext{}
 	var err error
-	if c.cred, err = acquireInitiator(ccache, true); err != nil {
+	if c.cred, err = acquireInitiator(ccache, oidSPNEGO); err != nil {
 		return nil, nil, err
 	}
 	if c.target, err = importName(target, hostbasedName); err != nil {
 		c.Close()
 		return nil, nil, err
 	}
-	token, _, err := initStep(c.cred, &c.ctx, c.target, true, 2 /* mutual */, nil)
+	token, _, err := initStep(c.cred, &c.ctx, c.target, oidSPNEGO, 2 /* mutual */, nil)
 	if err != nil {
 		c.Close()
 		return nil, nil, err
@@ -36,7 +36,7 @@ func StartLibrarySPNEGO(ccache, target string) (*LibrarySPNEGOContext, []byte, e
 // Finish feeds the server's reply to MIT's SPNEGO initiator and reports
 // whether it completed the context.
 func (c *LibrarySPNEGOContext) Finish(reply []byte) (complete bool, err error) {
-	_, complete, err = initStep(c.cred, &c.ctx, c.target, true, 0, reply)
+	_, complete, err = initStep(c.cred, &c.ctx, c.target, oidSPNEGO, 0, reply)
 	return complete, err
 }
 
@@ -63,7 +63,8 @@ func AcceptWithLibrarySPNEGO(a *Acceptor, token []byte) (reply []byte, principal
 // TicketServer returns the server principal, with its realm, named in a
 // raw Kerberos token's ticket, as the acceptor reads it.
 func TicketServer(token []byte) (string, bool) {
-	req, ok := parseAPReq(token)
+	v := parseInitiatorToken(token)
+	req, ok := v.apReq()
 	if !ok {
 		return "", false
 	}

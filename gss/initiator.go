@@ -89,7 +89,7 @@ func NewInitiator(opts ...InitiatorOption) (*Initiator, error) {
 		}
 		return &Initiator{cred: c.delegated, raw: c.raw}, nil
 	}
-	id, err := acquireInitiator(c.ccache, false)
+	id, err := acquireInitiator(c.ccache, oidKerberos)
 	if err != nil {
 		where := c.ccache
 		if where == "" {
@@ -135,11 +135,11 @@ func (i *Initiator) Start(target string, flags negotiate.Flags) (*ClientContext,
 	c := &ClientContext{target: name, spnego: !i.raw}
 	var token []byte
 	err = i.cred.use(func(cred credID) (err error) {
-		token, _, err = initStep(cred, &c.ctx, name, false, uint32(flags|negotiate.FlagMutual), nil)
+		token, _, err = initStep(cred, &c.ctx, name, oidKerberos, uint32(flags|negotiate.FlagMutual), nil)
 		return err
 	})
 	if err == nil && c.spnego {
-		token, c.mechTypes, err = negTokenInitFor(token)
+		token, c.mechTypes = negTokenInitFor(token)
 	}
 	if err != nil {
 		c.Close()
@@ -164,7 +164,7 @@ func (c *ClientContext) Finish(serverToken []byte) error {
 			return fmt.Errorf("gss: the server's SPNEGO reply: %w", err)
 		}
 	}
-	_, complete, err := initStep(nil, &c.ctx, c.target, false, 0, krbToken)
+	_, complete, err := initStep(nil, &c.ctx, c.target, oidKerberos, 0, krbToken)
 	if err != nil {
 		return fmt.Errorf("gss: verify the server's token: %w", err)
 	}

@@ -1,7 +1,7 @@
 package gss
 
 import (
-	"encoding/asn1"
+	"bytes"
 	"errors"
 	"fmt"
 )
@@ -20,136 +20,134 @@ import (
 // from garbage by its code. Every other shape of token (no mechanism token,
 // another first mechanism, a mechListMIC) still goes to the library's SPNEGO
 // mechanism unchanged.
+//
+// The initiator frames its tokens here too, as the same optimistic
+// NegTokenInit offering Kerberos alone.
 
-// oidSPNEGOAsn1 and the Kerberos OIDs a client may name first: the standard
-// one, and the one Windows has always sent first (RFC 4121 section 1.1 notes
-// it).
-var (
-	oidSPNEGOAsn1     = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 2}
-	oidKerberosAsn1   = asn1.ObjectIdentifier{1, 2, 840, 113554, 1, 2, 2}
-	oidMSKerberosAsn1 = asn1.ObjectIdentifier{1, 2, 840, 48018, 1, 2, 2}
-)
+// negStateAcceptCompleted is NegTokenResp's negState accept-completed.
+const negStateAcceptCompleted = 0
 
-// negTokenInit is RFC 4178 section 4.2.1's NegTokenInit.
-type negTokenInit struct {
-	MechTypes   []asn1.ObjectIdentifier `asn1:"explicit,tag:0"`
-	ReqFlags    asn1.BitString          `asn1:"explicit,optional,tag:1"`
-	MechToken   []byte                  `asn1:"explicit,optional,tag:2"`
-	MechListMIC []byte                  `asn1:"explicit,optional,tag:3"`
+// parseOptimisticInit reads the inner token of the SPNEGO framing as a
+// NegTokenInit (RFC 4178 section 4.2.1) and, if it is optimistic Kerberos
+// (Kerberos named first, its token present, no mechListMIC), returns the
+// OID the client named first and the Kerberos token:
+//
+//	NegotiationToken ::= CHOICE { negTokenInit [0] NegTokenInit, ... }
+//	NegTokenInit ::= SEQUENCE {
+//	        mechTypes   [0] MechTypeList,
+//	        reqFlags    [1] ContextFlags OPTIONAL,
+//	        mechToken   [2] OCTET STRING OPTIONAL,
+//	        mechListMIC [3] OCTET STRING OPTIONAL, ... }
+func parseOptimisticInit(inner []byte) (mech, mechToken []byte, ok bool) {
+	_, choice, rest, ok := readElement(inner, contextTag(0))
+	if !ok || len(rest) != 0 {
+		return nil, nil, false
+	}
+	_, fields, rest, ok := readElement(choice, tagSequence)
+	if !ok || len(rest) != 0 {
+		return nil, nil, false
+	}
+	// mechTypes: a SEQUENCE OF OID, every one well formed.
+	list, fields, ok := explicit(fields, 0, tagSequence)
+	if !ok || len(list) == 0 {
+		return nil, nil, false
+	}
+	for rest := list; len(rest) > 0; {
+		var oid, contents []byte
+		if oid, contents, rest, ok = readElement(rest, tagOID); !ok || !validOID(contents) {
+			return nil, nil, false
+		}
+		if mech == nil {
+			mech = oid
+		}
+	}
+	if flags, after, ok := explicit(fields, 1, tagBitString); ok {
+		if !validBitString(flags) {
+			return nil, nil, false
+		}
+		fields = after
+	}
+	mechToken, fields, _ = explicit(fields, 2, tagOctetString)
+	if _, _, hasMIC := explicit(fields, 3, tagOctetString); hasMIC || len(mechToken) == 0 || !isKerberosOID(mech) {
+		return nil, nil, false
+	}
+	return mech, mechToken, true
 }
 
-// negTokenResp is RFC 4178 section 4.2.2's NegTokenResp as an acceptor
-// sends it when the optimistic token completes the context.
-type negTokenResp struct {
-	NegState      asn1.Enumerated       `asn1:"explicit,tag:0"`
-	SupportedMech asn1.ObjectIdentifier `asn1:"explicit,tag:1"`
-	ResponseToken []byte                `asn1:"explicit,optional,tag:2"`
+// explicit reads the field [n] EXPLICIT of the given inner tag at the head
+// of fields and returns its contents and the fields after it; ok is false
+// when fields does not start with that field.
+func explicit(fields []byte, n, tag byte) (contents, rest []byte, ok bool) {
+	_, wrapped, rest, ok := readElement(fields, contextTag(n))
+	if !ok {
+		return nil, fields, false
+	}
+	_, contents, after, ok := readElement(wrapped, tag)
+	if !ok || len(after) != 0 {
+		return nil, fields, false
+	}
+	return contents, rest, true
 }
 
-// negTokenRespIn is a NegTokenResp as a client receives it: every field is
-// optional, and an absent negState reads as -1.
-type negTokenRespIn struct {
-	NegState      asn1.Enumerated       `asn1:"explicit,optional,default:-1,tag:0"`
-	SupportedMech asn1.ObjectIdentifier `asn1:"explicit,optional,tag:1"`
-	ResponseToken []byte                `asn1:"explicit,optional,tag:2"`
-	MechListMIC   []byte                `asn1:"explicit,optional,tag:3"`
-}
-
-const negStateAcceptCompleted asn1.Enumerated = 0
-
-// optimisticKerberos returns the Kerberos token inside an optimistic SPNEGO
-// NegTokenInit and the mechanism OID the client named first, or ok=false for
-// any other token, which the caller passes to the library unchanged.
-func optimisticKerberos(token []byte) (mech asn1.ObjectIdentifier, inner []byte, ok bool) {
-	// InitialContextToken ::= [APPLICATION 0] IMPLICIT SEQUENCE {
-	//     thisMech MechType, innerContextToken ANY }  (RFC 2743 section 3.1)
-	if len(token) == 0 || token[0] != 0x60 {
-		return nil, nil, false
-	}
-	var outer asn1.RawValue
-	if rest, err := asn1.Unmarshal(token, &outer); err != nil || len(rest) != 0 ||
-		outer.Class != asn1.ClassApplication || outer.Tag != 0 || !outer.IsCompound {
-		return nil, nil, false
-	}
-	var this asn1.ObjectIdentifier
-	body, err := asn1.Unmarshal(outer.Bytes, &this)
-	if err != nil || !this.Equal(oidSPNEGOAsn1) {
-		return nil, nil, false
-	}
-	// NegotiationToken ::= CHOICE { negTokenInit [0] NegTokenInit, ... }
-	var init negTokenInit
-	if rest, err := asn1.UnmarshalWithParams(body, &init, "explicit,tag:0"); err != nil || len(rest) != 0 {
-		return nil, nil, false
-	}
-	if len(init.MechTypes) == 0 || len(init.MechToken) == 0 || len(init.MechListMIC) != 0 {
-		return nil, nil, false
-	}
-	switch first := init.MechTypes[0]; {
-	case first.Equal(oidKerberosAsn1):
-		return oidKerberosAsn1, init.MechToken, true
-	case first.Equal(oidMSKerberosAsn1):
-		return oidMSKerberosAsn1, init.MechToken, true
-	}
-	return nil, nil, false
-}
-
-// acceptCompleted builds the NegTokenResp that answers an optimistic
-// NegTokenInit whose Kerberos token was accepted.
-func acceptCompleted(mech asn1.ObjectIdentifier, responseToken []byte) ([]byte, error) {
-	return asn1.MarshalWithParams(negTokenResp{
-		NegState:      negStateAcceptCompleted,
-		SupportedMech: mech,
-		ResponseToken: responseToken,
-	}, "explicit,tag:1")
+// appendNegTokenResp appends the NegTokenResp (RFC 4178 section 4.2.2)
+// that answers an optimistic NegTokenInit whose Kerberos token mech (an
+// OID TLV) was accepted with reply responseToken: accept-completed, the
+// mechanism, the reply, no mechListMIC, as MIT writes it.
+func appendNegTokenResp(b, mech, responseToken []byte) []byte {
+	negState := []byte{contextTag(0), 3, tagEnumerated, 1, negStateAcceptCompleted}
+	supported := appendTLV(make([]byte, 0, tlvLen(len(mech))), contextTag(1), mech)
+	octets := tlvLen(len(responseToken))
+	reply := appendTLV(make([]byte, 0, tlvLen(octets)), contextTag(2), appendTLV(make([]byte, 0, octets), tagOctetString, responseToken))
+	seq := tlvLen(len(negState) + len(supported) + len(reply))
+	return appendTLV(b, contextTag(1), appendTLV(make([]byte, 0, seq), tagSequence, negState, supported, reply))
 }
 
 // negTokenInitFor frames a Kerberos token as an optimistic SPNEGO
 // NegTokenInit that offers Kerberos alone. It also returns the DER
 // MechTypeList, which a server's mechListMIC covers.
-func negTokenInitFor(krbToken []byte) (token, mechTypes []byte, err error) {
-	init := negTokenInit{MechTypes: []asn1.ObjectIdentifier{oidKerberosAsn1}, MechToken: krbToken}
-	if mechTypes, err = asn1.Marshal(init.MechTypes); err != nil {
-		return nil, nil, err
-	}
-	token, err = marshalNegTokenInit(init)
-	return token, mechTypes, err
-}
-
-// marshalNegTokenInit frames init as an InitialContextToken (RFC 2743
-// section 3.1) of the SPNEGO mechanism.
-func marshalNegTokenInit(init negTokenInit) ([]byte, error) {
-	inner, err := asn1.MarshalWithParams(init, "explicit,tag:0")
-	if err != nil {
-		return nil, err
-	}
-	oid, err := asn1.Marshal(oidSPNEGOAsn1)
-	if err != nil {
-		return nil, err
-	}
-	return asn1.Marshal(asn1.RawValue{
-		Class: asn1.ClassApplication, Tag: 0, IsCompound: true,
-		Bytes: append(oid, inner...),
-	})
+func negTokenInitFor(krbToken []byte) (token, mechTypes []byte) {
+	mechTypes = appendTLV(nil, tagSequence, oidKerberos)
+	init := appendTLV(nil, tagSequence,
+		appendTLV(nil, contextTag(0), mechTypes),
+		appendTLV(nil, contextTag(2), appendTLV(nil, tagOctetString, krbToken)))
+	return appendFraming(nil, oidSPNEGO, appendTLV(nil, contextTag(0), init)), mechTypes
 }
 
 // parseAcceptCompleted reads the server's NegTokenResp to an optimistic
 // NegTokenInit that offered Kerberos alone: it must say accept-completed,
-// name Kerberos, and carry the Kerberos reply. mic is the server's
-// mechListMIC, nil if it sent none.
+// name Kerberos if it names a mechanism, and carry the Kerberos reply. mic
+// is the server's mechListMIC, nil if it sent none.
+//
+//	NegTokenResp ::= SEQUENCE {
+//	        negState      [0] ENUMERATED OPTIONAL,
+//	        supportedMech [1] MechType OPTIONAL,
+//	        responseToken [2] OCTET STRING OPTIONAL,
+//	        mechListMIC   [3] OCTET STRING OPTIONAL, ... }
 func parseAcceptCompleted(token []byte) (krbToken, mic []byte, err error) {
-	var resp negTokenRespIn
-	rest, err := asn1.UnmarshalWithParams(token, &resp, "explicit,tag:1")
-	switch {
-	case err != nil:
-		return nil, nil, fmt.Errorf("not a NegTokenResp: %w", err)
-	case len(rest) != 0:
+	_, choice, rest, ok := readElement(token, contextTag(1))
+	if ok && len(rest) != 0 {
 		return nil, nil, errors.New("trailing bytes after the NegTokenResp")
-	case resp.NegState != negStateAcceptCompleted:
-		return nil, nil, fmt.Errorf("negotiation state %d, want accept-completed", resp.NegState)
-	case resp.SupportedMech != nil && !resp.SupportedMech.Equal(oidKerberosAsn1):
-		return nil, nil, fmt.Errorf("the server chose mechanism %v, not the Kerberos we offered", resp.SupportedMech)
-	case len(resp.ResponseToken) == 0:
+	}
+	var fields []byte
+	if ok {
+		_, fields, rest, ok = readElement(choice, tagSequence)
+	}
+	if !ok || len(rest) != 0 {
+		return nil, nil, errors.New("not a NegTokenResp")
+	}
+	state, fields, hasState := explicit(fields, 0, tagEnumerated)
+	mech, fields, hasMech := explicit(fields, 1, tagOID)
+	krbToken, fields, _ = explicit(fields, 2, tagOctetString)
+	mic, _, _ = explicit(fields, 3, tagOctetString)
+	switch {
+	case !hasState:
+		return nil, nil, errors.New("no negotiation state, want accept-completed")
+	case !bytes.Equal(state, []byte{negStateAcceptCompleted}):
+		return nil, nil, fmt.Errorf("negotiation state %x, want accept-completed", state)
+	case hasMech && !bytes.Equal(mech, oidKerberos[2:]):
+		return nil, nil, fmt.Errorf("the server chose mechanism %s, not the Kerberos we offered", oidString(mech))
+	case len(krbToken) == 0:
 		return nil, nil, errors.New("no Kerberos reply in the NegTokenResp")
 	}
-	return resp.ResponseToken, resp.MechListMIC, nil
+	return krbToken, mic, nil
 }
