@@ -116,8 +116,8 @@
 // client that negotiated once go on with a cookie:
 //
 //   - Issue. When a request authenticates with a Negotiate token and is let
-//     in, the response sets the session cookie, "negotiate_session" by
-//     default ([WithSessionCookieName]), before the next handler runs. The
+//     in, the response sets the session cookie, "__Host-negotiate_session"
+//     by default ([WithSessionCookieName]), before the next handler runs. The
 //     cookie is sealed with AES-256-GCM and holds the principal, the local
 //     name, the mechanism, the context flags, the issue time and the
 //     expiry; never the delegated credential, nor anything else secret.
@@ -142,7 +142,15 @@
 //   - Attributes. The cookie is HttpOnly, Secure (unless
 //     [WithInsecureSessionCookie], for plain-HTTP development), SameSite=Lax,
 //     and has the path and domain of [WithSessionCookiePath] and
-//     [WithSessionCookieDomain].
+//     [WithSessionCookieDomain], by default "/" and none.
+//   - Name. The default name's "__Host-" prefix makes browsers refuse the
+//     cookie unless this very host set it over HTTPS, Secure, with Path=/
+//     and no Domain, so that a sibling subdomain cannot toss in a cookie of
+//     that name, its own session say, for the parent domain. With another
+//     path or a domain, which a __Host- cookie cannot have, the default is
+//     "__Secure-negotiate_session" (Secure over HTTPS, but settable by any
+//     host of the domain); with [WithInsecureSessionCookie],
+//     "negotiate_session".
 //   - Bad cookies. A cookie that is tampered with, truncated, expired,
 //     sealed with a key no longer configured, or otherwise does not open is
 //     ignored: the request goes on as one without credentials, so the client

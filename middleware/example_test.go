@@ -284,7 +284,7 @@ func ExampleWithSessions() {
 	fmt.Println("logout cookie Max-Age:", res.Cookies()[0].MaxAge)
 	// Output:
 	// GET /whoami: 200 "alice@EXAMPLE.TEST (session: false)"
-	// cookie negotiate_session: HttpOnly true, Secure true, SameSite Lax true, Max-Age 3600
+	// cookie __Host-negotiate_session: HttpOnly true, Secure true, SameSite Lax true, Max-Age 3600
 	// GET /whoami: 200 "alice@EXAMPLE.TEST (session: true)"
 	// POST /transfer: 401 ""
 	// POST /transfer: 200 "done"

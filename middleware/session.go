@@ -27,8 +27,15 @@ import (
 // Session defaults.
 const (
 	// DefaultSessionCookieName is the session cookie's name unless
-	// [WithSessionCookieName] sets another.
-	DefaultSessionCookieName = "negotiate_session"
+	// [WithSessionCookieName] sets another, or one of the two names below
+	// applies.
+	DefaultSessionCookieName = "__Host-negotiate_session"
+	// SecureSessionCookieName is the default name with a path other than
+	// "/" or a domain, which a __Host- cookie cannot have.
+	SecureSessionCookieName = "__Secure-negotiate_session"
+	// InsecureSessionCookieName is the default name with
+	// [WithInsecureSessionCookie]: a prefixed cookie must be Secure.
+	InsecureSessionCookieName = "negotiate_session"
 
 	// DefaultSessionMaxAge is how long a session lasts at most unless
 	// [WithSessionMaxAge] sets another limit. The ticket's end may cut it
@@ -133,7 +140,13 @@ func WithSessionMaxAge(d time.Duration) Option {
 // name is bound into the sealed cookie: a cookie moved to another name does
 // not open. It needs [WithSessions].
 //
-// Default: [DefaultSessionCookieName], "negotiate_session".
+// Default: [DefaultSessionCookieName], "__Host-negotiate_session", against
+// cookie tossing: a sibling subdomain can set a cookie named
+// negotiate_session for the parent domain (its own session, say), which
+// the browser then sends here too, while it accepts a __Host- cookie only
+// from this very host over HTTPS, Secure, with Path=/ and no Domain. With
+// another path or a domain, [SecureSessionCookieName]; with
+// [WithInsecureSessionCookie], [InsecureSessionCookieName].
 func WithSessionCookieName(name string) Option {
 	return func(c *config) error {
 		if !isCookieToken(name) {
@@ -146,8 +159,9 @@ func WithSessionCookieName(name string) Option {
 
 // WithSessionCookiePath sets the session cookie's Path attribute: the
 // browser sends the cookie only to that path and below. It must begin with
-// "/" and hold only printable ASCII other than ";". It needs
-// [WithSessions].
+// "/" and hold only printable ASCII other than ";". A path other than "/"
+// cannot go with a __Host- name, so it makes the default name
+// [SecureSessionCookieName]. It needs [WithSessions].
 //
 // Default: "/", the whole site.
 func WithSessionCookiePath(path string) Option {
@@ -162,8 +176,9 @@ func WithSessionCookiePath(path string) Option {
 
 // WithSessionCookieDomain sets the session cookie's Domain attribute, a
 // host name such as "example.com": the browser then sends the cookie to
-// that host and all its subdomains, which share the session. It needs
-// [WithSessions].
+// that host and all its subdomains, which share the session, and any of
+// them can set it. A domain cannot go with a __Host- name, so it makes the
+// default name [SecureSessionCookieName]. It needs [WithSessions].
 //
 // Default: none, so the browser sends the cookie to the host that set it
 // only.
@@ -180,7 +195,9 @@ func WithSessionCookieDomain(domain string) Option {
 // WithInsecureSessionCookie leaves the Secure attribute off the session
 // cookie, so that browsers send it over plain HTTP. It is meant for
 // development on http://localhost: anyone who can read the traffic can
-// steal the cookie and, until it expires, be the user. It needs
+// steal the cookie and, until it expires, be the user. Browsers refuse a
+// __Host- or __Secure- cookie that is not Secure, so the default name is
+// then [InsecureSessionCookieName], "negotiate_session". It needs
 // [WithSessions].
 //
 // Default: the cookie is Secure, sent over HTTPS only.
@@ -316,11 +333,16 @@ func newSessions(c *config) (*sessions, error) {
 	if sc.maxAgeSet {
 		s.maxAge = sc.maxAge
 	}
-	if sc.nameSet {
-		s.name = sc.name
-	}
 	if sc.pathSet {
 		s.path = sc.path
+	}
+	switch {
+	case sc.nameSet:
+		s.name = sc.name
+	case !s.secure:
+		s.name = InsecureSessionCookieName
+	case s.path != "/" || s.domain != "":
+		s.name = SecureSessionCookieName
 	}
 	// Browsers match the prefixes without regard to case.
 	host := hasPrefixFold(s.name, "__Host-")

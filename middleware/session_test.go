@@ -238,10 +238,24 @@ func TestSessionCookieAttributes(t *testing.T) {
 		opts []Option
 		want http.Cookie // Raw, Value, Expires and MaxAge not compared
 	}{
-		{"defaults", nil, http.Cookie{Name: "negotiate_session", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
+		// The default name of a Secure cookie has the __Host- prefix, so
+		// that browsers take it only from this host over HTTPS, with the
+		// path / and no domain: a sibling subdomain cannot toss one in.
+		{"defaults", nil, http.Cookie{Name: "__Host-negotiate_session", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
+		{"path / set", []Option{WithSessionCookiePath("/")},
+			http.Cookie{Name: "__Host-negotiate_session", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
+		// A __Host- cookie cannot have another path or a domain: the
+		// default is then __Secure-, still refused over plain HTTP.
+		{"path", []Option{WithSessionCookiePath("/app")},
+			http.Cookie{Name: "__Secure-negotiate_session", Path: "/app", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
+		{"domain", []Option{WithSessionCookieDomain("example.test")},
+			http.Cookie{Name: "__Secure-negotiate_session", Path: "/", Domain: "example.test", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
 		{"configured", []Option{WithSessionCookieName("app_sess"), WithSessionCookiePath("/app"), WithSessionCookieDomain("example.test")},
 			http.Cookie{Name: "app_sess", Path: "/app", Domain: "example.test", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
+		// Browsers refuse a prefixed cookie that is not Secure.
 		{"insecure", []Option{WithInsecureSessionCookie()}, http.Cookie{Name: "negotiate_session", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}},
+		{"insecure with a domain", []Option{WithInsecureSessionCookie(), WithSessionCookieDomain("example.test")},
+			http.Cookie{Name: "negotiate_session", Path: "/", Domain: "example.test", HttpOnly: true, SameSite: http.SameSiteLaxMode}},
 		{"__Host-", []Option{WithSessionCookieName("__Host-s")}, http.Cookie{Name: "__Host-s", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}},
 	}
 	for _, tt := range tests {
@@ -546,7 +560,7 @@ func TestSessionCookieHeader(t *testing.T) {
 	g := newRig(t, WithSessions())
 	good := g.login("alice")
 	_, v, _ := strings.Cut(good, "=")
-	bad := "negotiate_session=" + v[:len(v)-4] + "AAAA"
+	bad := g.mw.sess.name + "=" + v[:len(v)-4] + "AAAA"
 	tests := []struct {
 		name    string
 		cookies []string
@@ -628,7 +642,7 @@ func TestEndSession(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Name != DefaultSessionCookieName || c.Value != "" || c.MaxAge >= 0 || !c.Expires.Before(time.Now()) ||
+		if c.Name != SecureSessionCookieName || c.Value != "" || c.MaxAge >= 0 || !c.Expires.Before(time.Now()) ||
 			c.Path != "/" || c.Domain != "example.test" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 			t.Errorf("%s: Set-Cookie %q does not expire the session cookie", what, sets[0])
 		}
@@ -900,12 +914,13 @@ func TestSessionPayload(t *testing.T) {
 }
 
 // fuzzGenuine is the one cookie FuzzSessionCookie knows to be genuine:
-// alice's session, local name alice, sealed with keyA, issued at
-// 2026-01-01T00:00:00Z and ending a hundred years later. It is a constant
+// alice's session, local name alice, sealed with keyA under the default
+// cookie name, issued at 2026-01-01T00:00:00Z and ending a hundred years
+// later. It is a constant
 // because every fuzzing process runs the target's setup, and a cookie
 // sealed there would differ in each, nonces being random. Should the format
 // change, seal a new one with the same contents and paste it here.
-const fuzzGenuine = "AbyYrxav7DDXDv7bWEcrkPjqsUtzN3TFEOUizK1ak7CHhAnxxw8udxbRL_yliLCVlHWC8ujCk7GPrKpHawE7jxb5aAyZud6IbR0S8Hsb2PQ8vfNrIRcNurEEVPGZuf1Xj2dH"
+const fuzzGenuine = "AbyYrxaHr1UusXB5O2Q0CIn6UuGW8StF6kQOaEleibwvDesPh4oEABAf7DEMi_7N1UnxikWDW9vNCRZlAPXzDA7jB7M0Wg2N9iZM0ZYmzRpXNz9dGOx4TRXcyz0O0IsplEUo"
 
 // FuzzSessionCookie feeds random cookie values to the opener and to a
 // whole middleware: they never panic, never answer 500, and authenticate
