@@ -248,7 +248,12 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 	}
 	acc, err := acceptToken(a.cred, tok.library)
 	if err != nil {
-		return negotiate.Result{}, a.explain(err, &tok)
+		if ge, ok := errors.AsType[*Error](err); ok {
+			if category, detail := a.explain(ge, &tok); category != nil {
+				err = ge.explained(category, detail)
+			}
+		}
+		return negotiate.Result{}, err
 	}
 	defer releaseName(&acc.src)
 	// RFC 2744: the delegated credential is valid only with the
@@ -299,61 +304,50 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 // the library's report of KRB5KRB_AP_ERR_REPEAT.
 var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrRepeat), "Request is a replay")
 
-// explain sharpens a library's vague report of a failed accept with what
-// the ticket says in the clear. Heimdal, bound to one key, reports a ticket
-// for another service as a failed decryption, and a missing keytab, a
-// keytab without the service's key and a stale key version all as "key
-// table entry not found". Both libraries report a ticket whose enctype the
-// keytab lacks for its key version as a key-version problem, which it is
-// not: the keytab was exported without that enctype, or the token was
-// altered (the enctype is in the clear).
-func (a *Acceptor) explain(err error, tok *initiatorToken) error {
-	var ge *Error
-	if !errors.As(err, &ge) {
-		return err
-	}
-	sharper := *ge
+// explain names the cause of a failed accept that the library reported
+// vaguely, from what the ticket says in the clear: a category and a detail
+// for the log, or a nil category where the library's report stands.
+// Heimdal, bound to one key, reports a ticket for another service as a
+// failed decryption, and a missing keytab, a keytab without the service's
+// key and a stale key version all as "key table entry not found". Both
+// libraries report a ticket whose enctype the keytab lacks for its key
+// version as a key-version problem, which it is not: the keytab was
+// exported without that enctype, or the token was altered (the enctype is
+// in the clear).
+func (a *Acceptor) explain(ge *Error, tok *initiatorToken) (category error, detail string) {
 	if ge.RoutineError() == routineNoCred && ge.Minor == 0 {
 		// The credential is held, so the token named a mechanism it does
 		// not cover (an unregistered Kerberos alias OID, say).
-		sharper.category = negotiate.ErrBadMech
-		return &sharper
+		return negotiate.ErrBadMech, "no credential for the token's mechanism"
 	}
 	minor := int32(ge.Minor)
 	keyNotFound := minor == krbKtNotFound || minor == krbApErrBadKeyVer || minor == krbKtKvnoNotFound
 	if a.bound == "" || (minor != krbApErrBadIntegrity && !keyNotFound) {
-		return err
+		return nil, ""
 	}
 	req, ok := tok.apReq()
 	if !ok {
-		return err
+		return nil, ""
 	}
 	k, ok := req.ticketKey()
 	if !ok {
-		return err
+		return nil, ""
 	}
-	if k.server != a.bound || k.realm != a.realm {
-		sharper.Message += fmt.Sprintf(" (the ticket is for %s@%s, not %s@%s)", k.server, k.realm, a.bound, a.realm)
-		sharper.category = negotiate.ErrWrongService
-		return &sharper
-	}
-	if !keyNotFound {
-		return err
+	switch {
+	case k.server != a.bound || k.realm != a.realm:
+		return negotiate.ErrWrongService, fmt.Sprintf("the ticket is for %s@%s, not %s@%s", k.server, k.realm, a.bound, a.realm)
+	case !keyNotFound:
+		return nil, ""
 	}
 	switch keytabHolds(a.keytab, a.boundPrincipal, k.kvno, k.enctype) {
 	case keyOfTheTicket:
-		return err
+		return nil, ""
 	case otherEnctypesOnly:
-		sharper.Message += fmt.Sprintf(" (the keytab holds key version %d of %s, but not of the ticket's enctype %d)", k.kvno, a.bound, k.enctype)
-		sharper.category = negotiate.ErrKeytabEnctype
+		return negotiate.ErrKeytabEnctype, fmt.Sprintf("the keytab holds key version %d of %s, but not of the ticket's enctype %d", k.kvno, a.bound, k.enctype)
 	case otherVersionsOnly:
-		sharper.Message += fmt.Sprintf(" (the keytab lacks key version %d of %s)", k.kvno, a.bound)
-		sharper.category = negotiate.ErrStaleKeytab
-	default:
-		sharper.Message += fmt.Sprintf(" (the keytab holds no key of %s any more)", a.bound)
-		sharper.category = negotiate.ErrServerCredentials
+		return negotiate.ErrStaleKeytab, fmt.Sprintf("the keytab lacks key version %d of %s", k.kvno, a.bound)
 	}
-	return &sharper
+	return negotiate.ErrServerCredentials, fmt.Sprintf("the keytab holds no key of %s any more", a.bound)
 }
 
 // anonymousPrefix begins the name of every anonymous client (RFC 8062

@@ -27,6 +27,12 @@ func newError(op string, major, minor uint32, msg string) *Error {
 	return &Error{Op: op, Major: major, Minor: minor, Message: msg, category: classify(major, minor)}
 }
 
+// explained returns e with the category and the detail that the ticket's
+// clear text gave where the library's report was vague (Acceptor.explain).
+func (e *Error) explained(category error, detail string) *Error {
+	return &Error{Op: e.Op, Major: e.Major, Minor: e.Minor, Message: e.Message + " (" + detail + ")", category: category}
+}
+
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s (major 0x%08x, minor %d)", e.Op, e.Message, e.Major, int32(e.Minor))
 }
