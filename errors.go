@@ -50,27 +50,35 @@ var (
 	ErrInternal = errors.New("internal GSS-API failure")
 )
 
+// categories lists every sentinel with its name and whether it is a server
+// fault, the one place that says so.
 var categories = []struct {
-	err  error
-	name string
+	err         error
+	name        string
+	serverFault bool
 }{
-	{ErrDefectiveToken, "defective_token"},
-	{ErrReplay, "replay"},
-	{ErrClockSkew, "clock_skew"},
-	{ErrTicketExpired, "ticket_expired"},
-	{ErrWrongService, "wrong_service"},
-	{ErrStaleKeytab, "stale_keytab"},
-	{ErrKeytabEnctype, "keytab_enctype"},
-	{ErrBadMech, "bad_mech"},
-	{ErrAnonymous, "anonymous"},
-	{ErrIncomplete, "incomplete"},
-	{ErrServerCredentials, "server_credentials"},
-	{ErrInternal, "internal"},
+	{ErrDefectiveToken, "defective_token", false},
+	{ErrReplay, "replay", false},
+	{ErrClockSkew, "clock_skew", false},
+	{ErrTicketExpired, "ticket_expired", false},
+	{ErrWrongService, "wrong_service", false},
+	{ErrStaleKeytab, "stale_keytab", false},
+	{ErrKeytabEnctype, "keytab_enctype", false},
+	{ErrBadMech, "bad_mech", false},
+	{ErrAnonymous, "anonymous", false},
+	{ErrIncomplete, "incomplete", false},
+	{ErrServerCredentials, "server_credentials", true},
+	{ErrInternal, "internal", true},
 }
 
+// Unknown is the category of an error that wraps none of this package's
+// sentinels: a failure of some other layer, an authorization refusal of
+// the middleware for example.
+const Unknown = "unknown"
+
 // Category names the category of err for logs and metrics: "replay",
-// "clock_skew", and so on, "" for nil, and "internal" for an error that wraps
-// none of this package's sentinels.
+// "clock_skew", and so on, "" for nil, and [Unknown] for an error that
+// wraps none of this package's sentinels.
 func Category(err error) string {
 	if err == nil {
 		return ""
@@ -80,15 +88,21 @@ func Category(err error) string {
 			return c.name
 		}
 	}
-	return "internal"
+	return Unknown
 }
 
 // IsServerFault reports whether err is the server's fault rather than the
-// client's: an unusable acceptor credential or an internal failure.
+// client's: it wraps [ErrServerCredentials] or [ErrInternal]. An error that
+// wraps no sentinel of this package is no server fault by this test; the
+// middleware, which knows where an error came from, decides for those.
 func IsServerFault(err error) bool {
-	switch Category(err) {
-	case "server_credentials", "internal":
-		return true
+	if err == nil {
+		return false
+	}
+	for _, c := range categories {
+		if errors.Is(err, c.err) {
+			return c.serverFault
+		}
 	}
 	return false
 }

@@ -117,12 +117,15 @@ func Reason(err error) string {
 
 // isServerFault reports whether err is the server's fault. Of the
 // middleware's own errors only [ErrCCacheStore] is, whatever
-// [negotiate.IsServerFault] says of the cause it wraps.
+// [negotiate.IsServerFault] says of the cause it wraps. An acceptor's error
+// that wraps no category of package negotiate (negotiate.Unknown) is one
+// too: the middleware cannot tell it from a broken acceptor, and a client
+// cannot fix it.
 func isServerFault(err error) bool {
 	if e, ok := errors.AsType[*reasonError](err); ok {
 		return negotiate.IsServerFault(e.kind)
 	}
-	return negotiate.IsServerFault(err)
+	return negotiate.IsServerFault(err) || negotiate.Category(err) == negotiate.Unknown
 }
 
 // hint is an operator's first step for the failures whose cause usually lies

@@ -178,7 +178,7 @@ func fakeResult(kind string, cred *fakeCred) (negotiate.Result, error) {
 		return negotiate.Result{OutputToken: []byte("more")}, gssErr(negotiate.ErrIncomplete)
 	case "servercred":
 		return negotiate.Result{}, gssErr(negotiate.ErrServerCredentials)
-	case "internal": // wraps no sentinel, so it counts as internal
+	case "internal": // wraps no sentinel: category unknown, a server fault to the middleware
 		return negotiate.Result{}, fmt.Errorf("gss: unexpected (%s)", secretDetail)
 	}
 	return negotiate.Result{}, gssErr(negotiate.ErrDefectiveToken)

@@ -133,7 +133,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var res negotiate.Result
 	tok, err := parseAuthorization(r.Header.Values("Authorization"), m.cfg.maxTokenSize)
-	if err == ErrNoCredentials && m.sess != nil && m.serveSession(w, r, h.next, start) {
+	if errors.Is(err, ErrNoCredentials) && m.sess != nil && m.serveSession(w, r, h.next, start) {
 		return
 	}
 	if err == nil {
@@ -269,7 +269,7 @@ func (m *Middleware) serveSession(w http.ResponseWriter, r *http.Request, next h
 // without credentials, a failed token or a refused principal. session
 // reports that the request came with a session cookie that opened.
 func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, err error, principal string, elapsed time.Duration, session bool) {
-	noCreds := err == ErrNoCredentials
+	noCreds := errors.Is(err, ErrNoCredentials)
 	switch {
 	case isServerFault(err):
 		m.logFailure(r, slog.LevelError, "negotiate: server fault", err, principal)
@@ -280,7 +280,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 		m.logFailure(r, slog.LevelDebug, "negotiate: no credentials", err, "")
 	case errors.Is(err, ErrNTLMOffered):
 		m.logFailure(r, slog.LevelInfo, "negotiate: NTLM offered", err, "")
-	case err == ErrNoDelegation:
+	case errors.Is(err, ErrNoDelegation):
 		m.logFailure(r, slog.LevelInfo, "negotiate: no delegated credential", err, principal)
 	case isAuthzErr(err):
 		m.logFailure(r, slog.LevelInfo, "negotiate: not authorized", err, principal)

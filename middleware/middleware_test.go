@@ -163,7 +163,7 @@ func TestSemantics(t *testing.T) {
 		{name: "server credentials", auth: []string{neg("servercred")}, wantStatus: 500, wantBody: "Internal Server Error\n", wantCalls: 1,
 			wantOutcome: Outcome{Reason: "server_credentials", Status: 500}},
 		{name: "unknown acceptor error", auth: []string{neg("internal")}, wantStatus: 500, wantBody: "Internal Server Error\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "internal", Status: 500}},
+			wantOutcome: Outcome{Reason: "unknown", Status: 500}},
 		{name: "server fault optional", opts: []Option{optional}, auth: []string{neg("servercred")}, wantStatus: 500,
 			wantBody: "Internal Server Error\n", wantCalls: 1, wantOutcome: Outcome{Reason: "server_credentials", Status: 500}},
 
@@ -553,7 +553,7 @@ func TestLogging(t *testing.T) {
 		{"too large", "Negotiate " + strings.Repeat(b64("alice"), 4000), "INFO", "negotiate: authentication failed", "token_too_large", "", ""},
 		{"ntlm", "Negotiate " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00"+marker)), "INFO", "negotiate: NTLM offered", "ntlm_offered", "", "NTLM"},
 		{"server", neg("servercred"), "ERROR", "negotiate: server fault", "server_credentials", "", ""},
-		{"internal", neg("internal"), "ERROR", "negotiate: server fault", "internal", "", ""},
+		{"internal", neg("internal"), "ERROR", "negotiate: server fault", "unknown", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
@@ -691,7 +691,7 @@ func TestReason(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", ErrBadBase64), "bad_base64", negotiate.ErrDefectiveToken},
 		{gssErr(negotiate.ErrReplay), "replay", negotiate.ErrReplay},
 		{gssErr(negotiate.ErrServerCredentials), "server_credentials", negotiate.ErrServerCredentials},
-		{errors.New("other"), "internal", nil},
+		{errors.New("other"), "unknown", nil},
 	}
 	for _, tt := range tests {
 		if got := Reason(tt.err); got != tt.reason {
