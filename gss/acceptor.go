@@ -33,98 +33,6 @@ type Acceptor struct {
 	closed bool
 }
 
-type config struct {
-	keytab    string
-	service   string
-	hostname  string
-	principal string
-	rcache    string
-	anonymous bool
-}
-
-// Option configures NewAcceptor.
-type Option func(*config) error
-
-// WithKeytab reads the service keys from the keytab at path, through the
-// credential-store extension (gss_acquire_cred_from). The process
-// environment (KRB5_KTNAME) is neither read nor changed. Default: the
-// library's default keytab.
-func WithKeytab(path string) Option {
-	return func(c *config) error {
-		if path == "" {
-			return errors.New("gss: empty keytab path")
-		}
-		c.keytab = path
-		return nil
-	}
-}
-
-// WithService sets the service part of the acceptor name. Default "HTTP".
-func WithService(service string) Option {
-	return func(c *config) error {
-		if service == "" || strings.ContainsAny(service, "@/") {
-			return fmt.Errorf("gss: invalid service name %q", service)
-		}
-		c.service = service
-		return nil
-	}
-}
-
-// WithHostname sets the host part of the acceptor name, so that the acceptor
-// uses the key of service/hostname@REALM. The special value "*" accepts a
-// ticket for any principal the keytab holds (GSS_C_NO_NAME). Default: the
-// machine's hostname (os.Hostname).
-func WithHostname(hostname string) Option {
-	return func(c *config) error {
-		if hostname == "" || strings.ContainsAny(hostname, "@/") {
-			return fmt.Errorf("gss: invalid hostname %q", hostname)
-		}
-		c.hostname = hostname
-		return nil
-	}
-}
-
-// WithPrincipal names the acceptor's principal exactly, "HTTP/host@REALM",
-// overriding WithService and WithHostname. Default: none.
-func WithPrincipal(principal string) Option {
-	return func(c *config) error {
-		if principal == "" {
-			return errors.New("gss: empty principal")
-		}
-		c.principal = principal
-		return nil
-	}
-}
-
-// WithReplayCache names the replay cache, in the library's syntax: "dfl:"
-// (MIT's default file cache), "file2:/path", or "none:" to turn replay
-// detection off. Default: the library default (KRB5RCACHENAME or "dfl:").
-func WithReplayCache(name string) Option {
-	return func(c *config) error {
-		if name == "" {
-			return errors.New("gss: empty replay cache name")
-		}
-		c.rcache = name
-		return nil
-	}
-}
-
-// WithAnonymous accepts anonymous tickets (RFC 8062, anonymous PKINIT),
-// whose client is "WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS" or
-// "WELLKNOWN/ANONYMOUS@REALM" (negotiate.FlagAnon is in Result.Flags only
-// when the client asked for anonymity).
-// Such a ticket proves only that a KDC issued it: anyone can get one where
-// the KDC offers anonymous PKINIT. Use it only where any client may in.
-//
-// Default: an anonymous ticket is refused with negotiate.ErrAnonymous, so
-// that turning on anonymous PKINIT on the KDC opens no route.
-func WithAnonymous() Option {
-	return func(c *config) error {
-		c.anonymous = true
-		return nil
-	}
-}
-
 // NewAcceptor acquires acceptor credentials and fails, with an error naming
 // the keytab and the principal, if they cannot serve: a missing or
 // unreadable keytab, or one without a key for the principal.
@@ -304,52 +212,6 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 // the library's report of KRB5KRB_AP_ERR_REPEAT.
 var errReplay = newError("replay cache", routineFailure<<16, minorCode(krbApErrRepeat), "Request is a replay")
 
-// explain names the cause of a failed accept that the library reported
-// vaguely, from what the ticket says in the clear: a category and a detail
-// for the log, or a nil category where the library's report stands.
-// Heimdal, bound to one key, reports a ticket for another service as a
-// failed decryption, and a missing keytab, a keytab without the service's
-// key and a stale key version all as "key table entry not found". Both
-// libraries report a ticket whose enctype the keytab lacks for its key
-// version as a key-version problem, which it is not: the keytab was
-// exported without that enctype, or the token was altered (the enctype is
-// in the clear).
-func (a *Acceptor) explain(ge *Error, tok *initiatorToken) (category error, detail string) {
-	if ge.RoutineError() == routineNoCred && ge.Minor == 0 {
-		// The credential is held, so the token named a mechanism it does
-		// not cover (an unregistered Kerberos alias OID, say).
-		return negotiate.ErrBadMech, "no credential for the token's mechanism"
-	}
-	minor := int32(ge.Minor)
-	keyNotFound := minor == krbKtNotFound || minor == krbApErrBadKeyVer || minor == krbKtKvnoNotFound
-	if a.bound == "" || (minor != krbApErrBadIntegrity && !keyNotFound) {
-		return nil, ""
-	}
-	req, ok := tok.apReq()
-	if !ok {
-		return nil, ""
-	}
-	k, ok := req.ticketKey()
-	if !ok {
-		return nil, ""
-	}
-	switch {
-	case k.server != a.bound || k.realm != a.realm:
-		return negotiate.ErrWrongService, fmt.Sprintf("the ticket is for %s@%s, not %s@%s", k.server, k.realm, a.bound, a.realm)
-	case !keyNotFound:
-		return nil, ""
-	}
-	switch keytabHolds(a.keytab, a.boundPrincipal, k.kvno, k.enctype) {
-	case keyOfTheTicket:
-		return nil, ""
-	case otherEnctypesOnly:
-		return negotiate.ErrKeytabEnctype, fmt.Sprintf("the keytab holds key version %d of %s, but not of the ticket's enctype %d", k.kvno, a.bound, k.enctype)
-	case otherVersionsOnly:
-		return negotiate.ErrStaleKeytab, fmt.Sprintf("the keytab lacks key version %d of %s", k.kvno, a.bound)
-	}
-	return negotiate.ErrServerCredentials, fmt.Sprintf("the keytab holds no key of %s any more", a.bound)
-}
-
 // anonymousPrefix begins the name of every anonymous client (RFC 8062
 // section 3): the realm that follows is WELLKNOWN:ANONYMOUS, or the
 // client's realm for a realm-anonymous ticket.
@@ -370,36 +232,6 @@ func (a *Acceptor) Close() error {
 		a.config.release()
 	}
 	return nil
-}
-
-// localNames caches gss_localname per principal: the call builds a krb5
-// context and re-reads krb5.conf each time (about 150 µs measured), as much
-// as the accept itself. The mapping depends only on the principal and the
-// configuration, which a running process does not re-read anyway.
-type localNames struct {
-	mu sync.RWMutex
-	m  map[string]string
-}
-
-// maxLocalNames bounds the cache; past it the cache starts again, so a
-// realm with many users costs memory in proportion to the active ones.
-const maxLocalNames = 4096
-
-func (l *localNames) lookup(principal string, name nameID) string {
-	l.mu.RLock()
-	local, ok := l.m[principal]
-	l.mu.RUnlock()
-	if ok {
-		return local
-	}
-	local, _ = localName(name)
-	l.mu.Lock()
-	if l.m == nil || len(l.m) >= maxLocalNames {
-		l.m = make(map[string]string)
-	}
-	l.m[principal] = local
-	l.mu.Unlock()
-	return local
 }
 
 // Library names the GSS-API library the package was built against: "MIT"
