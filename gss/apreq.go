@@ -39,6 +39,15 @@ type encryptedData struct {
 	Cipher []byte `asn1:"explicit,tag:2"`
 }
 
+// apReq parses the AP-REQ of a Kerberos token; ok is false for any other
+// token.
+func (t *initiatorToken) apReq() (apReq, bool) {
+	if len(t.kerberos) < 2 || [2]byte(t.kerberos[:2]) != krbTokIDAPReq {
+		return apReq{}, false
+	}
+	return parseAPReq(t.kerberos[2:])
+}
+
 // parseAPReq reads an AP-REQ, the Kerberos message of a Kerberos token
 // whose token ID is krbTokIDAPReq.
 func parseAPReq(msg []byte) (req apReq, ok bool) {

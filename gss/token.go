@@ -58,15 +58,6 @@ func parseInitiatorToken(token []byte) initiatorToken {
 	return t
 }
 
-// apReq parses the AP-REQ of a Kerberos token; ok is false for any other
-// token.
-func (t *initiatorToken) apReq() (apReq, bool) {
-	if len(t.kerberos) < 2 || [2]byte(t.kerberos[:2]) != krbTokIDAPReq {
-		return apReq{}, false
-	}
-	return parseAPReq(t.kerberos[2:])
-}
-
 // unreadableCategory says why a token without a readable AP-REQ is
 // refused: another mechanism (SPNEGO without an optimistic Kerberos token,
 // NTLMSSP), or garbage.
