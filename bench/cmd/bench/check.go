@@ -24,7 +24,7 @@ func checkAuth(addr, token string, s server) error {
 	}
 	if s.session {
 		if withToken.cookie == "" {
-			return fmt.Errorf("with a fresh token: no %s cookie set", middleware.DefaultSessionCookieName)
+			return fmt.Errorf("with a fresh token: no %s cookie set", middleware.InsecureSessionCookieName)
 		}
 		withCookie, err := get(c, addr, "Cookie", withToken.cookie)
 		if err != nil || withCookie.status != http.StatusOK {

@@ -251,7 +251,7 @@ func is2xx(resp *http.Response) bool { return resp.StatusCode >= 200 && resp.Sta
 // sessionCookie returns "name=value" of the session cookie resp sets, or "".
 func sessionCookie(resp *http.Response) string {
 	for _, c := range resp.Cookies() {
-		if c.Name == middleware.DefaultSessionCookieName && c.Value != "" {
+		if c.Name == middleware.InsecureSessionCookieName && c.Value != "" {
 			return c.Name + "=" + c.Value
 		}
 	}
