@@ -128,9 +128,10 @@
 //     cookie.
 //   - Expiry. A session ends at the earlier of the maximum age (an hour,
 //     [WithSessionMaxAge]) and the end of the client's service ticket: a
-//     session never outlives the ticket. The ticket's end is the end of the
-//     security context (Result.Expiry) less 5 minutes, the clock-skew
-//     allowance MIT krb5 adds to the context's lifetime. The cookie's
+//     session never outlives the ticket. The ticket's end is Result.Expiry
+//     (package gss takes off the clock-skew allowance MIT adds to the
+//     context's lifetime); a ticket accepted in the library's skew grace
+//     after its end, whose Expiry is past, gets no session. The cookie's
 //     Max-Age and Expires say the same to the browser, and the server
 //     checks the sealed expiry and the maximum age from the issue time
 //     itself.
