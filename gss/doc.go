@@ -10,7 +10,8 @@
 // if they cannot serve. [Acceptor.Accept] then takes one token per request
 // and returns a [negotiate.Result]: the client's principal, its local name
 // (gss_localname, cached per principal), the mutual-authentication reply,
-// the context flags and the delegated credential.
+// the context flags and the delegated credential. Anonymous tickets
+// (anonymous PKINIT) are refused unless [WithAnonymous] is given.
 //
 // An optimistic SPNEGO token (RFC 4178) whose first mechanism is Kerberos,
 // which is what browsers, curl and Windows send, is unwrapped and its
@@ -52,7 +53,9 @@
 //     named through gss_krb5_import_cred and gss_krb5_copy_ccache instead,
 //     still without touching KRB5_KTNAME or KRB5CCNAME;
 //   - the acceptor detects no replays, so this package keeps its own replay
-//     cache, keyed on the authenticator's ciphertext. It lives in the
+//     cache, keyed on the authenticator's ciphertext, each entry for twice
+//     krb5.conf's clockskew (the library takes an authenticator within the
+//     skew on either side of its time). It lives in the
 //     process: servers behind a load balancer do not share it, as MIT's file
 //     cache on a shared directory would. [WithReplayCache] understands only
 //     "none:" there;
@@ -61,6 +64,10 @@
 //     unsupported mechanism (MIT would ask for another round trip, which is
 //     refused too);
 //   - a host-based name, "HTTP@host", means HTTP/host in the default realm;
+//   - gss_display_name does not escape "/", "@" or "\" inside a component,
+//     so the one-component svc\/admin would read as the two-component
+//     svc/admin: the principal comes from gss_export_name instead, in the
+//     escaped form MIT's gss_display_name gives;
 //   - gss_localname applies Heimdal's own auth_to_local rules: MIT's
 //     RULE: mappings in krb5.conf are ignored (a principal the test realm
 //     maps from rob to robert stays rob);
