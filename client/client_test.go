@@ -16,12 +16,13 @@ import (
 	"github.com/negotiate-go/negotiate/client"
 	"github.com/negotiate-go/negotiate/gss"
 	"github.com/negotiate-go/negotiate/internal/testrealm"
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 	"github.com/negotiate-go/negotiate/middleware"
 )
 
 var realm *testrealm.Fixture
 
-func TestMain(m *testing.M) { os.Exit(testrealm.Main(m, &realm)) }
+func TestMain(m *testing.M) { os.Exit(realmtest.Main(m, &realm)) }
 
 // server is a Negotiate-protected test server for one service principal,
 // with its own keytab holding only that principal's key.

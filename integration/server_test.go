@@ -23,6 +23,7 @@ import (
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
 	"github.com/negotiate-go/negotiate/internal/testrealm"
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 	"github.com/negotiate-go/negotiate/middleware"
 )
 
@@ -30,7 +31,7 @@ import (
 // process at it.
 var realm *testrealm.Fixture
 
-func TestMain(m *testing.M) { os.Exit(testrealm.Main(m, &realm)) }
+func TestMain(m *testing.M) { os.Exit(realmtest.Main(m, &realm)) }
 
 // target is the service the clients ask tickets for.
 const target = "HTTP@localhost"

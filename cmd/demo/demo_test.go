@@ -12,17 +12,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 )
 
-// buildDemo compiles the demo as users run it.
+// The tests run the demo as a separate process: it starts its own realm.
+func TestMain(m *testing.M) { os.Exit(realmtest.Run(m)) }
+
+// buildDemo compiles the demo as users run it, once per test binary.
 func buildDemo(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "demo")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return realmtest.BuildMain(t, "github.com/negotiate-go/negotiate/cmd/demo")
 }
 
 func TestSelfcheck(t *testing.T) {

@@ -13,36 +13,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 )
 
 // demoServer is a demo process serving with an embedded realm.
 type demoServer struct {
 	env    []string // the process environment plus the printed exports
 	port   string
-	curls  []string // the curl lines the demo printed
-	stderr *lockedWriter
-}
-
-// lockedWriter collects the demo's log while the test reads it.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *lockedWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
+	curls  []string                // the curl lines the demo printed
+	stderr *realmtest.LockedBuffer // its log
 }
 
 // startDemoServer runs bin with args and an embedded realm, reads its
@@ -55,7 +38,7 @@ func startDemoServer(t *testing.T, bin string, args ...string) *demoServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &demoServer{env: os.Environ(), stderr: new(lockedWriter)}
+	d := &demoServer{env: os.Environ(), stderr: new(realmtest.LockedBuffer)}
 	cmd.Stderr = d.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

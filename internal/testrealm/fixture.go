@@ -2,9 +2,9 @@ package testrealm
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"testing"
+
+	"github.com/negotiate-go/negotiate/gss"
 )
 
 // Fixture is a realm with the principals most tests need:
@@ -64,32 +64,12 @@ func StartFixture(dir string) (*Fixture, error) {
 	return f, nil
 }
 
+// AcceptorOptions returns the options of an acceptor for the fixture's
+// HTTP/localhost, with its keytab, followed by more, which may override
+// them.
+func (f *Fixture) AcceptorOptions(more ...gss.Option) []gss.Option {
+	return append([]gss.Option{gss.WithKeytab(f.Keytab), gss.WithHostname("localhost")}, more...)
+}
+
 // Principal returns name qualified with the realm: "alice@EXAMPLE.TEST".
 func (r *Realm) Principal(name string) string { return name + "@" + r.Name }
-
-// Main runs a test binary's tests against a fixture realm: it starts one in
-// a temporary directory, points the process at it (UseInProcess), sets
-// KRB5CCNAME to a cache that does not exist, so that no code can lean on a
-// default ccache unnoticed, runs the tests, and cleans up. It stores the
-// fixture in *f and returns m.Run's exit code.
-func Main(m *testing.M, f **Fixture) int {
-	dir, err := os.MkdirTemp("", "testrealm-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	fx, err := StartFixture(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer fx.Close()
-	if err := fx.UseInProcess(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	os.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(dir, "no-such-dir", "ccache"))
-	*f = fx
-	return m.Run()
-}

@@ -9,6 +9,10 @@
 //
 // It needs MIT krb5's server programs (Debian: krb5-kdc, krb5-admin-server,
 // krb5-user); [Start] reports which one is missing.
+//
+// The demo (cmd/demo) embeds a realm, so this package does not import
+// testing: a test binary's TestMain starts its [Fixture] with
+// realmtest.Main, in the package realmtest below this one.
 package testrealm
 
 import (
