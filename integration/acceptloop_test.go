@@ -38,7 +38,7 @@ func TestAcceptLoopMemory(t *testing.T) {
 		t.Skipf("set %s=N to run N accepts", acceptLoopVar)
 	}
 	n = max(n, 1000)
-	acc, err := gss.NewAcceptor(gss.WithKeytab(realm.Keytab), gss.WithHostname("localhost"))
+	acc, err := gss.NewAcceptor(realm.AcceptorOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestDelegatedCCacheModeUnderUmask(t *testing.T) {
 			w := watchModes(t, dir)
 			d := newDelegServer(t, dir, middleware.WithCCachePolicy(policy))
 			for _, u := range []user{alice(), bob(), alice()} {
-				r := d.get(t, "/whoami", mint(t, u, target, negotiate.FlagDelegate, false))
+				r := d.get(t, "/whoami", negotiateValue(mint(t, u, target, negotiate.FlagDelegate, false)))
 				ccache, ok := strings.CutPrefix(strings.TrimSuffix(r.body, "\n"), u.principal+" FILE:")
 				if r.status != http.StatusOK || !ok {
 					t.Fatalf("%d %q", r.status, r.body)

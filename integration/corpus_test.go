@@ -209,7 +209,7 @@ func (c *corpus) args(name string, args ...any) {
 // mutualReply accepts tok and returns the acceptor's reply.
 func mutualReply(t *testing.T, tok []byte) []byte {
 	t.Helper()
-	acc, err := gss.NewAcceptor(gss.WithKeytab(realm.Keytab), gss.WithHostname("localhost"))
+	acc, err := gss.NewAcceptor(realm.AcceptorOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func mutualReply(t *testing.T, tok []byte) []byte {
 // storeDelegated accepts a delegating token and stores the credential.
 func storeDelegated(t *testing.T, tok []byte, ccache string) {
 	t.Helper()
-	acc, err := gss.NewAcceptor(gss.WithKeytab(realm.Keytab), gss.WithHostname("localhost"), gss.WithReplayCache("none:"))
+	acc, err := gss.NewAcceptor(realm.AcceptorOptions(gss.WithReplayCache("none:"))...)
 	if err != nil {
 		t.Fatal(err)
 	}

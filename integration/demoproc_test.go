@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,41 +18,24 @@ import (
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 )
 
 // Tests against the demo binary (cmd/demo) as a separate process: its own
 // server timeouts, and faults that need a process that is not root or that
 // has a resource limit of its own.
 
-var (
-	demoOnce sync.Once
-	demoBin  string
-	demoErr  error
-)
-
-// buildDemo builds cmd/demo once per test binary, into the fixture's
-// directory, which TestMain removes. It inherits the environment, so that
-// under `make test-heimdal` the demo links Heimdal as the tests do.
+// buildDemo builds cmd/demo once per test binary.
 func buildDemo(t *testing.T) string {
 	t.Helper()
-	demoOnce.Do(func() {
-		demoBin = filepath.Join(realm.Dir, "bin", "demo")
-		out, err := exec.Command("go", "build", "-o", demoBin, "github.com/negotiate-go/negotiate/cmd/demo").CombinedOutput()
-		if err != nil {
-			demoErr = fmt.Errorf("go build ./cmd/demo: %v\n%s", err, out)
-		}
-	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	return demoBin
+	return realmtest.BuildMain(t, "github.com/negotiate-go/negotiate/cmd/demo")
 }
 
 // demoProc is a running demo.
 type demoProc struct {
 	url    string // "http://127.0.0.1:PORT"
 	cmd    *exec.Cmd
-	stderr *lockedBuffer // its log
+	stderr *realmtest.LockedBuffer // its log
 }
 
 var listening = regexp.MustCompile(`msg="demo listening" addr=(\S+)`)
@@ -62,7 +44,7 @@ var listening = regexp.MustCompile(`msg="demo listening" addr=(\S+)`)
 // the test ends, and waits until it listens.
 func startDemo(t *testing.T, bin string, env []string, cred *syscall.Credential, args ...string) *demoProc {
 	t.Helper()
-	d := &demoProc{stderr: new(lockedBuffer)}
+	d := &demoProc{stderr: new(realmtest.LockedBuffer)}
 	d.cmd = exec.Command(bin, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	d.cmd.Env = env
 	d.cmd.Stdout, d.cmd.Stderr = io.Discard, d.stderr

@@ -1,16 +1,11 @@
 package integration
 
 import (
-	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +16,8 @@ import (
 )
 
 // Faults in what the server depends on, each while it runs: the KDC, the
-// keytab, the delegation directory, the network.
+// keytab, the delegation directory. Clients that go away are in
+// disconnects_test.go.
 
 // TestKDCStopped stops the KDC while the server runs. The acceptor never
 // talks to the KDC: tickets issued before the stop keep authenticating, and
@@ -83,8 +79,6 @@ func TestKDCStopped(t *testing.T) {
 	}
 }
 
-var rotateRuns atomic.Int32
-
 // TestKeytabRotation rotates the service key while the server runs, as an
 // administrator does: the new key version is added to the keytab beside
 // the old one (ktadd without -norandkey). New tickets, under the new key,
@@ -92,15 +86,8 @@ var rotateRuns atomic.Int32
 // old key, too, while the old key stays in the keytab; once the old key is
 // removed, they fail as stale_keytab, a 403, not a 500.
 func TestKeytabRotation(t *testing.T) {
-	host := fmt.Sprintf("rotate%d.localhost", rotateRuns.Add(1)) // a new principal for each -count
-	service, svc := "HTTP/"+host, "HTTP@"+host
-	keytab := filepath.Join(t.TempDir(), "rotate.keytab")
-	if err := realm.AddService(service); err != nil {
-		t.Fatal(err)
-	}
-	if err := realm.WriteKeytab(keytab, service); err != nil {
-		t.Fatal(err)
-	}
+	service, host, keytab := newService(t, "rotate")
+	svc := "HTTP@" + host
 	s := newServer(t, gss.WithKeytab(keytab), gss.WithHostname(host))
 
 	// Each ccache keeps the service ticket it first got.
@@ -160,14 +147,6 @@ func TestKeytabRotation(t *testing.T) {
 	if line := logLine(s.logs.String(), "level=ERROR"); line != "" {
 		t.Errorf("a rotation logged as a server fault: %s", line)
 	}
-}
-
-// ticketKVNO returns the version of the key a SPNEGO token's ticket is
-// encrypted in.
-func ticketKVNO(t *testing.T, tok []byte) int {
-	t.Helper()
-	_, tkt := apReqOf(t, tok)
-	return tkt.EncPart.KVNO
 }
 
 // TestKeytabLostAtRunTime takes the keytab away from a running server in
@@ -253,64 +232,6 @@ func rename(t *testing.T, from, to string) {
 	}
 }
 
-// delegServer is the real acceptor behind the middleware with a
-// delegation directory, on a loopback listener.
-type delegServer struct {
-	url    string
-	client *http.Client
-	logs   *lockedBuffer
-}
-
-func newDelegServer(t *testing.T, dir string, opts ...middleware.Option) *delegServer {
-	t.Helper()
-	acc, err := gss.NewAcceptor(gss.WithKeytab(realm.Keytab), gss.WithHostname("localhost"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { acc.Close() })
-	d := &delegServer{logs: new(lockedBuffer)}
-	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	mw, err := middleware.New(acc, append([]middleware.Option{
-		middleware.WithLogger(logger),
-		middleware.WithDelegationDir(dir),
-		middleware.WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" }),
-	}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mw.Close() })
-	hs := httptest.NewServer(mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := middleware.FromContext(r.Context())
-		if !ok || a.Principal == "" {
-			io.WriteString(w, "anonymous\n")
-			return
-		}
-		fmt.Fprintf(w, "%s %s\n", a.Principal, a.CCache)
-	})))
-	t.Cleanup(hs.Close)
-	d.url, d.client = hs.URL, hs.Client()
-	return d
-}
-
-func (d *delegServer) get(t *testing.T, path string, tok []byte) reply {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, d.url+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", negotiateValue(tok))
-	resp, err := d.client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
-}
-
 // TestDelegationDirBroken breaks the delegation directory of a running
 // server that stores delegated credentials (the real gss Store, through
 // the middleware). A request that delegates then gets a 500 with a generic
@@ -349,7 +270,7 @@ func TestDelegationDirBroken(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := newDelegServer(t, dir, middleware.WithCCachePolicy(tt.policy))
-			deleg := func(u user) []byte { return mint(t, u, target, negotiate.FlagDelegate, false) }
+			deleg := func(u user) string { return negotiateValue(mint(t, u, target, negotiate.FlagDelegate, false)) }
 			if r := d.get(t, "/whoami", deleg(alice())); r.status != http.StatusOK || !strings.HasPrefix(r.body, "alice@EXAMPLE.TEST FILE:"+dir) {
 				t.Fatalf("before: %d %q", r.status, r.body)
 			}
@@ -371,10 +292,10 @@ func TestDelegationDirBroken(t *testing.T) {
 				}
 			}
 			// Others are unaffected.
-			if r := d.get(t, "/whoami", mint(t, bob(), target, 0, false)); r.status != http.StatusOK || r.body != "bob@EXAMPLE.TEST \n" {
+			if r := d.get(t, "/whoami", negotiateValue(mint(t, bob(), target, 0, false))); r.status != http.StatusOK || r.body != "bob@EXAMPLE.TEST \n" {
 				t.Errorf("bob, not delegating, meanwhile: %d %q", r.status, r.body)
 			}
-			if r := d.get(t, "/public", mint(t, alice(), target, 0, true)); r.status != http.StatusOK || r.body != "alice@EXAMPLE.TEST \n" {
+			if r := d.get(t, "/public", negotiateValue(mint(t, alice(), target, 0, true))); r.status != http.StatusOK || r.body != "alice@EXAMPLE.TEST \n" {
 				t.Errorf("alice, not delegating, meanwhile: %d %q", r.status, r.body)
 			}
 
@@ -384,102 +305,5 @@ func TestDelegationDirBroken(t *testing.T) {
 				t.Errorf("once the directory is back: %d %q", r.status, r.body)
 			}
 		})
-	}
-}
-
-// TestClientDisconnects has clients go away at every point of a request:
-// during the headers, after a complete request with a delegating token
-// before reading the reply, during a body, with a reset, and fifty at once.
-// The server must not panic, must release the delegated credentials, must
-// leave no goroutine behind, and must go on serving.
-func TestClientDisconnects(t *testing.T) {
-	s := newServer(t)
-	stdlog := captureStdLog(t, s.logs)
-	s.get(t, "/whoami", good(t))
-	before := settledGoroutines(s)
-	addr := strings.TrimPrefix(s.url, "http://")
-
-	request := func(path, auth string, extra ...string) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\n", path, addr, auth)
-		for _, e := range extra {
-			b.WriteString(e + "\r\n")
-		}
-		b.WriteString("\r\n")
-		return b.String()
-	}
-	dial := func(t *testing.T) *net.TCPConn {
-		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.(*net.TCPConn)
-	}
-	delegating := func(t *testing.T) string {
-		v := negotiateValue(mint(t, alice(), target, negotiate.FlagDelegate, false))
-		s.remember(v)
-		return v
-	}
-	// waitStored waits for /delegate to have stored n credentials in all.
-	waitStored := func(t *testing.T, n int64) {
-		for deadline := time.Now().Add(5 * time.Second); s.stored.Load() < n; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("the handler stored %d credentials, want %d", s.stored.Load(), n)
-			}
-		}
-	}
-
-	t.Run("during the headers", func(t *testing.T) {
-		c := dial(t)
-		full := request("/whoami", good(t))
-		c.Write([]byte(full[:len(full)/2]))
-		c.Close()
-	})
-	t.Run("before reading the reply", func(t *testing.T) {
-		n := s.stored.Load()
-		c := dial(t)
-		c.Write([]byte(request("/delegate", delegating(t))))
-		c.Close()
-		waitStored(t, n+1)
-	})
-	t.Run("during a body", func(t *testing.T) {
-		c := dial(t)
-		c.Write([]byte(request("/whoami", good(t), "Content-Length: 100000") + "only a little"))
-		time.Sleep(20 * time.Millisecond)
-		c.Close()
-	})
-	t.Run("reset after the request", func(t *testing.T) {
-		n := s.stored.Load()
-		c := dial(t)
-		c.SetLinger(0) // Close sends a RST
-		c.Write([]byte(request("/delegate", delegating(t))))
-		waitStored(t, n+1)
-		c.Close()
-	})
-	t.Run("fifty at once", func(t *testing.T) {
-		n := s.stored.Load()
-		conns := make([]*net.TCPConn, 50)
-		for i := range conns {
-			conns[i] = dial(t)
-			conns[i].Write([]byte(request("/delegate", delegating(t))))
-		}
-		for _, c := range conns {
-			c.Close()
-		}
-		waitStored(t, n+int64(len(conns)))
-	})
-
-	// The last credential a handler saw was released when it returned.
-	time.Sleep(50 * time.Millisecond)
-	if err := s.lastDelegated().Store("FILE:" + filepath.Join(t.TempDir(), "late")); err == nil {
-		t.Error("a delegated credential still works after its client went away")
-	}
-	if r := s.get(t, "/whoami", good(t)); r.status != http.StatusOK {
-		t.Errorf("after the disconnects: %d %q", r.status, r.body)
-	}
-	checkNoGoroutineLeak(t, s, before)
-	stdlog()
-	if strings.Contains(s.logs.String(), "panic") {
-		t.Errorf("a panic in the log:\n%s", s.logs.String())
 	}
 }

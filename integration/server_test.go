@@ -1,73 +1,35 @@
 package integration
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httptrace"
 	"net/url"
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
-	"github.com/negotiate-go/negotiate/internal/testrealm"
 	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 	"github.com/negotiate-go/negotiate/middleware"
 )
 
-// realm is the KDC every test gets its tickets from. TestMain points the
-// process at it.
-var realm *testrealm.Fixture
-
-func TestMain(m *testing.M) { os.Exit(realmtest.Main(m, &realm)) }
-
-// target is the service the clients ask tickets for.
-const target = "HTTP@localhost"
-
-// user is one of the fixture's users: the principal and the ccache that
-// holds the user's TGT.
-type user struct {
-	principal string
-	ccache    string
-}
-
-// The fixture's users. They are functions because the realm starts in
-// TestMain.
-func alice() user { return user{realm.Principal("alice"), realm.AliceCCache} }
-func bob() user   { return user{realm.Principal("bob"), realm.BobCCache} }
-
 // server is the system under test: the real gss acceptor behind
-// middleware.New, on a loopback listener. Its routes:
-//
-//   - /whoami: authentication required; answers the principal and "\n",
-//     with the local name and the mechanism in X-Local-Name and X-Mech.
-//   - /public: authentication optional; answers the principal, or
-//     "anonymous", followed by the failure reason in parentheses when a
-//     token failed.
-//   - /delegate: authentication required; stores the delegated credential
-//     in a new ccache and answers "delegated FILE:/path", or answers "not
-//     delegated".
-//
-// It logs at Debug into logs. It remembers every token that went through
-// it, both ways, and when the test ends it fails the test if a fragment of
-// any of them is in the log.
+// middleware.New, on a loopback listener, built by startServer. It logs at
+// Debug into logs. It remembers every token that went through it, both
+// ways, for the checks of its log (leaks_test.go).
 type server struct {
-	acc    *gss.Acceptor
-	url    string // "http://localhost:PORT"
-	client *http.Client
-	logs   *lockedBuffer
+	acc     *gss.Acceptor
+	counter *acceptCounter // the acceptor as the middleware sees it, if serverConfig.count
+	mw      *middleware.Middleware
+	url     string // "http://localhost:PORT"
+	client  *http.Client
+	logs    *realmtest.LockedBuffer
 
 	ccacheDir string       // where /delegate stores delegated credentials
 	stored    atomic.Int64 // ccaches /delegate stored
@@ -77,33 +39,62 @@ type server struct {
 	delegated negotiate.Credential // the last one /delegate saw
 }
 
-// newServer starts a server for the length of the test. Its acceptor uses
-// the fixture's keytab and the key of HTTP/localhost, unless opts say
-// otherwise.
-func newServer(t *testing.T, opts ...gss.Option) *server {
+// serverConfig says what startServer builds; each field adds to what every
+// server has.
+type serverConfig struct {
+	// acceptor follows realm.AcceptorOptions(): the fixture's keytab and
+	// the key of HTTP/localhost, unless these say otherwise.
+	acceptor []gss.Option
+	// middleware follows the Debug logger and the rule that /public is
+	// the one route where authentication is optional.
+	middleware []middleware.Option
+	// count puts an acceptCounter between the middleware and the
+	// acceptor.
+	count bool
+	// handler returns what the middleware wraps, given the server with
+	// everything set but its address; nil: routes.
+	handler func(s *server) http.Handler
+	// logChecks run on the complete log when the test ends, once the
+	// server has stopped, in order.
+	logChecks []func(s *server, t *testing.T)
+}
+
+// startServer starts a server for the length of the test.
+func startServer(t *testing.T, c serverConfig) *server {
 	t.Helper()
-	opts = append([]gss.Option{gss.WithKeytab(realm.Keytab), gss.WithHostname("localhost")}, opts...)
-	acc, err := gss.NewAcceptor(opts...)
+	acc, err := gss.NewAcceptor(realm.AcceptorOptions(c.acceptor...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { acc.Close() })
-	s := &server{acc: acc, logs: new(lockedBuffer), ccacheDir: t.TempDir()}
+	s := &server{acc: acc, logs: new(realmtest.LockedBuffer), ccacheDir: t.TempDir()}
+	var seen middleware.Acceptor = acc
+	if c.count {
+		s.counter = &acceptCounter{Acceptor: acc}
+		seen = s.counter
+	}
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	mw, err := middleware.New(acc,
+	mw, err := middleware.New(seen, append([]middleware.Option{
 		middleware.WithLogger(logger),
-		middleware.WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" }))
+		middleware.WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" }),
+	}, c.middleware...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /whoami", whoami)
-	mux.HandleFunc("GET /public", public)
-	mux.HandleFunc("GET /delegate", s.delegate)
-	hs := httptest.NewServer(mw.Wrap(mux))
+	t.Cleanup(func() { mw.Close() })
+	s.mw = mw
+	handler := routes
+	if c.handler != nil {
+		handler = c.handler
+	}
+	hs := httptest.NewServer(mw.Wrap(handler(s)))
 
 	// Cleanups run last first: stop serving, then read the complete log.
-	t.Cleanup(func() { s.checkNoTokenLogged(t) })
+	t.Cleanup(func() {
+		for _, check := range c.logChecks {
+			check(s, t)
+		}
+	})
 	t.Cleanup(hs.Close)
 
 	u, err := url.Parse(hs.URL)
@@ -113,6 +104,35 @@ func newServer(t *testing.T, opts ...gss.Option) *server {
 	s.url = "http://" + net.JoinHostPort("localhost", u.Port())
 	s.client = hs.Client()
 	return s
+}
+
+// newServer starts a server with routes, whose log must hold no token.
+// Its acceptor uses the fixture's keytab and the key of HTTP/localhost,
+// unless opts say otherwise.
+func newServer(t *testing.T, opts ...gss.Option) *server {
+	t.Helper()
+	return startServer(t, serverConfig{
+		acceptor:  opts,
+		logChecks: []func(*server, *testing.T){(*server).checkNoTokenLogged},
+	})
+}
+
+// routes are newServer's:
+//
+//   - /whoami: authentication required; answers the principal and "\n",
+//     with the local name and the mechanism in X-Local-Name and X-Mech.
+//   - /public: authentication optional; answers the principal, or
+//     "anonymous", followed by the failure reason in parentheses when a
+//     token failed.
+//   - /delegate: authentication required; stores the delegated credential
+//     in a new ccache and answers "delegated FILE:/path", or answers "not
+//     delegated".
+func routes(s *server) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /whoami", whoami)
+	mux.HandleFunc("GET /public", public)
+	mux.HandleFunc("GET /delegate", s.delegate)
+	return mux
 }
 
 func whoami(w http.ResponseWriter, r *http.Request) {
@@ -174,170 +194,36 @@ func (s *server) lastDelegated() negotiate.Credential {
 	return s.delegated
 }
 
-// reply is a response, read in full.
-type reply struct {
-	status int
-	header http.Header
-	body   string
-	conn   string // the client's address on the connection that carried it
-}
-
-// challenges returns the WWW-Authenticate values of the reply.
-func (r reply) challenges() []string { return r.header.Values("WWW-Authenticate") }
-
-// send sends GET path with authorization as the Authorization header (none
-// if it is ""). It is safe to call from any goroutine.
-func (s *server) send(path, authorization string) (reply, error) {
-	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
-	if err != nil {
-		return reply{}, err
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-		s.remember(authorization)
-	}
-	var conn string
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		GotConn: func(c httptrace.GotConnInfo) { conn = c.Conn.LocalAddr().String() },
-	}))
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, err
-	}
-	for _, c := range resp.Header.Values("WWW-Authenticate") {
-		s.remember(c)
-	}
-	return reply{resp.StatusCode, resp.Header, string(body), conn}, nil
-}
-
-// get is send for the test's own goroutine: it fails the test on a
-// transport error.
-func (s *server) get(t *testing.T, path, authorization string) reply {
+// newDelegServer starts a server whose middleware stores delegated
+// credentials in dir, with opts. On every path it answers the principal
+// and the stored ccache ("alice@EXAMPLE.TEST FILE:/…", or
+// "bob@EXAMPLE.TEST " when there is none), or "anonymous". Its log is not
+// checked.
+func newDelegServer(t *testing.T, dir string, opts ...middleware.Option) *server {
 	t.Helper()
-	r, err := s.send(path, authorization)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	return r
-}
-
-// remember records the token in an Authorization or WWW-Authenticate value
-// for the log check.
-func (s *server) remember(value string) {
-	_, tok, _ := strings.Cut(strings.TrimSpace(value), " ")
-	if tok = strings.TrimSpace(tok); len(tok) >= leakWindow {
-		s.mu.Lock()
-		s.tokens = append(s.tokens, tok)
-		s.mu.Unlock()
-	}
-}
-
-// leakWindow is the length of the shortest token fragment the log check
-// looks for.
-const leakWindow = 16
-
-// checkNoTokenLogged fails the test if the log holds a fragment of
-// leakWindow characters of any token that went through the server: of the
-// token as sent, of its decoded bytes re-encoded as base64 at any byte
-// alignment, or as hex.
-func (s *server) checkNoTokenLogged(t *testing.T) {
-	t.Helper()
-	logged := windows(s.logs.String())
-	s.mu.Lock()
-	tokens := slices.Clone(s.tokens)
-	s.mu.Unlock()
-	for _, tok := range tokens {
-		for _, enc := range encodings(tok) {
-			for i := 0; i+leakWindow <= len(enc); i++ {
-				if frag := enc[i : i+leakWindow]; logged[frag] {
-					t.Errorf("the log holds %q, a fragment of a token the server saw", frag)
+	return startServer(t, serverConfig{
+		middleware: append([]middleware.Option{middleware.WithDelegationDir(dir)}, opts...),
+		handler: func(*server) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				a, ok := middleware.FromContext(r.Context())
+				if !ok || a.Principal == "" {
+					io.WriteString(w, "anonymous\n")
 					return
 				}
-			}
-		}
-	}
+				fmt.Fprintf(w, "%s %s\n", a.Principal, a.CCache)
+			})
+		},
+	})
 }
 
-// encodings returns tok as sent and, if it is base64, the ways a logger
-// could write its bytes: base64 at each of the three byte alignments, and
-// hex.
-func encodings(tok string) []string {
-	encs := []string{tok}
-	raw, err := base64.StdEncoding.DecodeString(tok)
-	if err != nil {
-		return encs
-	}
-	for off := 1; off < 3 && off < len(raw); off++ {
-		encs = append(encs, base64.StdEncoding.EncodeToString(raw[off:]))
-	}
-	return append(encs, hex.EncodeToString(raw))
+// acceptCounter wraps an acceptor and counts the calls that reach it, so
+// that a test can tell a session request from a Negotiate one.
+type acceptCounter struct {
+	middleware.Acceptor
+	calls atomic.Int64
 }
 
-// windows returns the set of substrings of s that are leakWindow long.
-func windows(s string) map[string]bool {
-	set := make(map[string]bool, len(s))
-	for i := 0; i+leakWindow <= len(s); i++ {
-		set[s[i:i+leakWindow]] = true
-	}
-	return set
-}
-
-// lockedBuffer is the log's destination: the server's goroutines write it
-// while a test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// negotiateValue is the Authorization value that carries tok.
-func negotiateValue(tok []byte) string {
-	return "Negotiate " + base64.StdEncoding.EncodeToString(tok)
-}
-
-// mint returns a fresh token from u for svc: SPNEGO, or raw Kerberos if raw
-// is set.
-func mint(t *testing.T, u user, svc string, flags negotiate.Flags, raw bool) []byte {
-	t.Helper()
-	tok, err := testrealm.Token(u.ccache, svc, flags, raw)
-	if err != nil {
-		t.Fatalf("token from %s for %s: %v", u.principal, svc, err)
-	}
-	return tok
-}
-
-// mutualToken returns the token of the reply's "WWW-Authenticate:
-// Negotiate <token>", failing the test unless there is exactly one such
-// header.
-func mutualToken(t *testing.T, r reply) []byte {
-	t.Helper()
-	c := r.challenges()
-	if len(c) != 1 {
-		t.Fatalf("WWW-Authenticate %q, want one Negotiate value with a token", c)
-	}
-	b64, ok := strings.CutPrefix(c[0], "Negotiate ")
-	if !ok {
-		t.Fatalf("WWW-Authenticate %q, want Negotiate <token>", c[0])
-	}
-	tok, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(tok) == 0 {
-		t.Fatalf("WWW-Authenticate %q: not a base64 token: %v", c[0], err)
-	}
-	return tok
+func (a *acceptCounter) Accept(tok []byte) (negotiate.Result, error) {
+	a.calls.Add(1)
+	return a.Acceptor.Accept(tok)
 }

@@ -114,3 +114,100 @@ func unknownMech(u user) authFunc {
 		return negotiateValue(tok)
 	}
 }
+
+// apReqParts is as much of an AP-REQ (RFC 4120 section 5.5.1) as the
+// bit-flip rows need to find their target.
+type apReqParts struct {
+	PVNO          int            `asn1:"explicit,tag:0"`
+	MsgType       int            `asn1:"explicit,tag:1"`
+	APOptions     asn1.BitString `asn1:"explicit,tag:2"`
+	Ticket        asn1.RawValue  `asn1:"explicit,tag:3"`
+	Authenticator encPart        `asn1:"explicit,tag:4"`
+}
+
+type encPart struct {
+	EType  int    `asn1:"explicit,tag:0"`
+	KVNO   int    `asn1:"optional,explicit,tag:1"`
+	Cipher []byte `asn1:"explicit,tag:2"`
+}
+
+type ticketParts struct {
+	TktVNO  int           `asn1:"explicit,tag:0"`
+	Realm   asn1.RawValue `asn1:"explicit,tag:1"`
+	SName   asn1.RawValue `asn1:"explicit,tag:2"`
+	EncPart encPart       `asn1:"explicit,tag:3"`
+}
+
+// apReqOf parses the AP-REQ inside a SPNEGO token, and its ticket.
+func apReqOf(t *testing.T, tok []byte) (apReqParts, ticketParts) {
+	t.Helper()
+	krb := kerberosInside(t, tok)
+	var outer asn1.RawValue
+	var mech asn1.ObjectIdentifier
+	var req apReqParts
+	var tkt ticketParts
+	_, err := asn1.Unmarshal(krb, &outer)
+	var body []byte
+	if err == nil {
+		body, err = asn1.Unmarshal(outer.Bytes, &mech)
+	}
+	if err == nil && len(body) > 2 {
+		_, err = asn1.UnmarshalWithParams(body[2:], &req, "application,explicit,tag:14")
+	}
+	if err == nil {
+		_, err = asn1.UnmarshalWithParams(req.Ticket.Bytes, &tkt, "application,explicit,tag:1")
+	}
+	if err != nil {
+		t.Fatalf("not an AP-REQ: %v", err)
+	}
+	return req, tkt
+}
+
+// ciphers returns the ticket's and the authenticator's ciphertexts in a
+// SPNEGO token.
+func ciphers(t *testing.T, tok []byte) (ticket, authenticator []byte) {
+	t.Helper()
+	req, tkt := apReqOf(t, tok)
+	return tkt.EncPart.Cipher, req.Authenticator.Cipher
+}
+
+// flipIn flips one bit in the middle of part, which tok contains.
+func flipIn(t *testing.T, tok, part []byte) []byte {
+	t.Helper()
+	i := bytes.Index(tok, part)
+	if i < 0 || len(part) == 0 {
+		t.Fatal("part not found in the token")
+	}
+	tok = bytes.Clone(tok)
+	tok[i+len(part)/2] ^= 0x10
+	return tok
+}
+
+// spnegoInit frames mechToken as a SPNEGO NegTokenInit offering mechs.
+func spnegoInit(t *testing.T, mechs []asn1.ObjectIdentifier, mechToken []byte) []byte {
+	t.Helper()
+	type negTokenInit struct {
+		MechTypes []asn1.ObjectIdentifier `asn1:"explicit,tag:0"`
+		MechToken []byte                  `asn1:"explicit,optional,tag:2"`
+	}
+	inner, err := asn1.MarshalWithParams(negTokenInit{mechs, mechToken}, "explicit,tag:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oid, _ := asn1.Marshal(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 2})
+	tok, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassApplication, Tag: 0, IsCompound: true, Bytes: append(oid, inner...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+var oidNTLMSSP = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 2, 10}
+
+// ticketKVNO returns the version of the key a SPNEGO token's ticket is
+// encrypted in.
+func ticketKVNO(t *testing.T, tok []byte) int {
+	t.Helper()
+	_, tkt := apReqOf(t, tok)
+	return tkt.EncPart.KVNO
+}
