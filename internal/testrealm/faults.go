@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -94,50 +93,11 @@ func (r *Realm) StartCopy(dir string, env ...string) (*Realm, error) {
 		return nil, fmt.Errorf("testrealm: %w", err)
 	}
 	for range 5 {
-		if err = c.startCopyOnce(dump, env); err == nil {
+		if err = c.startOnce([]string{"load", dump}, env...); err == nil {
 			return c, nil
 		}
 	}
 	return nil, err
-}
-
-func (c *Realm) startCopyOnce(dump string, env []string) error {
-	port, err := freePort()
-	if err != nil {
-		return fmt.Errorf("testrealm: free port: %w", err)
-	}
-	c.KDCAddr = fmt.Sprintf("127.0.0.1:%d", port)
-	if err := c.writeConfig(port); err != nil {
-		return err
-	}
-	if _, err := os.Stat(filepath.Join(c.Dir, "principal")); errors.Is(err, os.ErrNotExist) {
-		if _, err := c.run(nil, "kdb5_util", "-r", c.Name, "load", dump); err != nil {
-			return err
-		}
-	}
-	log, err := os.Create(c.kdcLog)
-	if err != nil {
-		return fmt.Errorf("testrealm: %w", err)
-	}
-	defer log.Close()
-	path, err := lookPath("krb5kdc")
-	if err != nil {
-		return fmt.Errorf("testrealm: %w", err)
-	}
-	cmd := exec.Command(path, "-n", "-r", c.Name)
-	cmd.Env = append(c.Env(), env...)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("testrealm: start krb5kdc: %w", err)
-	}
-	c.kdc = cmd
-	c.exited = make(chan struct{})
-	go func() { cmd.Wait(); close(c.exited) }()
-	if err := c.waitReady(5 * time.Second); err != nil {
-		c.Close()
-		return err
-	}
-	return nil
 }
 
 // RewriteCCache rewrites the FILE ccache (format version 4) at path in

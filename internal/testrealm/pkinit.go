@@ -74,7 +74,7 @@ princ2=GeneralString:%[1]s
 	r.pkinit = true
 	var err error
 	for range 5 {
-		if err = r.startOnce(); err == nil {
+		if err = r.startOnce(newDatabase); err == nil {
 			return nil
 		}
 	}

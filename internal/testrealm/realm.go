@@ -90,14 +90,19 @@ func Start(dir, name string) (*Realm, error) {
 	// few times.
 	var err error
 	for range 5 {
-		if err = r.startOnce(); err == nil {
+		if err = r.startOnce(newDatabase); err == nil {
 			return r, nil
 		}
 	}
 	return nil, err
 }
 
-func (r *Realm) startOnce() error {
+// startOnce starts the KDC on a free port: it writes the configuration,
+// makes the database with kdb5_util and db (its arguments after the realm)
+// unless there is one, and starts krb5kdc with env added to the realm's
+// environment. If this process dies without Close (a panicking test), so
+// does the KDC.
+func (r *Realm) startOnce(db []string, env ...string) error {
 	port, err := freePort()
 	if err != nil {
 		return fmt.Errorf("testrealm: free port: %w", err)
@@ -107,7 +112,7 @@ func (r *Realm) startOnce() error {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(r.Dir, "principal")); errors.Is(err, os.ErrNotExist) {
-		if _, err := r.run(nil, "kdb5_util", "-r", r.Name, "create", "-s", "-P", masterPassword); err != nil {
+		if _, err := r.run(nil, "kdb5_util", append([]string{"-r", r.Name}, db...)...); err != nil {
 			return err
 		}
 	}
@@ -116,10 +121,12 @@ func (r *Realm) startOnce() error {
 		return fmt.Errorf("testrealm: %w", err)
 	}
 	defer log.Close()
-	path, _ := lookPath("krb5kdc")
+	path, err := lookPath("krb5kdc")
+	if err != nil {
+		return fmt.Errorf("testrealm: %w", err)
+	}
 	cmd := exec.Command(path, "-n", "-r", r.Name)
-	cmd.Env = r.Env()
-	// If this process dies without Close (a panicking test), so does the KDC.
+	cmd.Env = append(r.Env(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
@@ -134,6 +141,9 @@ func (r *Realm) startOnce() error {
 	}
 	return nil
 }
+
+// newDatabase are startOnce's kdb5_util arguments for a new realm.
+var newDatabase = []string{"create", "-s", "-P", masterPassword}
 
 // waitReady waits until the KDC answers on TCP, or fails if it exits.
 func (r *Realm) waitReady(limit time.Duration) error {
