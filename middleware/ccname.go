@@ -224,10 +224,10 @@ const (
 	sidecarFile                    // a hashed name + ".principal": the principal of that name
 )
 
-// classify tells which kind of file name is, and the principal for a ccache
+// fileKindOf tells which kind of file name is, and the principal for a ccache
 // with an escaped name. For a hashed name the principal is "": it is in the
 // sidecar file.
-func classify(name string) (fileKind, string) {
+func fileKindOf(name string) (fileKind, string) {
 	if rest, ok := strings.CutPrefix(name, tempPrefix); ok {
 		if len(rest) == tempHexLen && isLowerHex(rest) {
 			return tempFile, ""

@@ -158,7 +158,7 @@ func TestCCacheNameCaseFold(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
+func TestFileKindOf(t *testing.T) {
 	tests := []struct {
 		name      string
 		kind      fileKind
@@ -184,13 +184,13 @@ func TestClassify(t *testing.T) {
 		{"sha256-" + strings.Repeat("0", 64) + ".PRINCIPAL", foreignFile, ""},
 	}
 	for _, tt := range tests {
-		kind, p := classify(tt.name)
+		kind, p := fileKindOf(tt.name)
 		if kind != tt.kind || p != tt.principal {
-			t.Errorf("classify(%q) = %v, %q, want %v, %q", tt.name, kind, p, tt.kind, tt.principal)
+			t.Errorf("fileKindOf(%q) = %v, %q, want %v, %q", tt.name, kind, p, tt.kind, tt.principal)
 		}
 	}
-	// The middleware's own names classify as written.
-	if k, _ := classify(tempName()); k != tempFile {
-		t.Errorf("tempName() classifies as %v", k)
+	// The middleware's own names are of the kind they are written as.
+	if k, _ := fileKindOf(tempName()); k != tempFile {
+		t.Errorf("fileKindOf(tempName()) = %v", k)
 	}
 }

@@ -224,8 +224,8 @@ func FuzzCCacheName(f *testing.F) {
 					t.Fatalf("%q and %q, equal under case folding, both decode: to %q and %q", s, v, p, q)
 				}
 			}
-		} else if k, p := classify(s); (k == principalFile || k == perRequestFile) && p != "" {
-			t.Fatalf("classify(%q) = %v, %q, but it does not decode: %v", s, k, p, err)
+		} else if k, p := fileKindOf(s); (k == principalFile || k == perRequestFile) && p != "" {
+			t.Fatalf("fileKindOf(%q) = %v, %q, but it does not decode: %v", s, k, p, err)
 		}
 	})
 }
@@ -252,7 +252,7 @@ func checkCCacheName(t *testing.T, s string) string {
 			t.Fatalf("name %q holds byte %#02x", name, c)
 		}
 	}
-	want := s // the principal classify finds in the name
+	want := s // the principal fileKindOf finds in the name
 	if isHashedName(name) {
 		// Only for a principal that has no escaped name, which would be
 		// at most 3 bytes per byte.
@@ -262,19 +262,19 @@ func checkCCacheName(t *testing.T, s string) string {
 		if name != sha256Name(s) {
 			t.Fatalf("CCacheName(%q) = %q, want %q", s, name, sha256Name(s))
 		}
-		if k, _ := classify(name + sidecarSuffix); k != sidecarFile {
-			t.Fatalf("classify(%q) = %v", name+sidecarSuffix, k)
+		if k, _ := fileKindOf(name + sidecarSuffix); k != sidecarFile {
+			t.Fatalf("fileKindOf(%q) = %v", name+sidecarSuffix, k)
 		}
 		want = ""
 	} else if p, err := PrincipalFromCCacheName(name); err != nil || p != s {
 		t.Fatalf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, p, err, s)
 	}
-	if k, p := classify(name); k != principalFile || p != want {
-		t.Fatalf("classify(%q) = %v, %q", name, k, p)
+	if k, p := fileKindOf(name); k != principalFile || p != want {
+		t.Fatalf("fileKindOf(%q) = %v, %q", name, k, p)
 	}
 	req := name + requestSep + "0123456789abcdef"
-	if k, p := classify(req); k != perRequestFile || p != want {
-		t.Fatalf("classify(%q) = %v, %q", req, k, p)
+	if k, p := fileKindOf(req); k != perRequestFile || p != want {
+		t.Fatalf("fileKindOf(%q) = %v, %q", req, k, p)
 	}
 	return name
 }

@@ -49,7 +49,7 @@ func (m *Middleware) SweepNow() (removed int, err error) {
 	for _, f := range files {
 		attrs := []slog.Attr{slog.String("file", f.Name), slog.String("delegation_dir", s.dir)}
 		var msg string
-		switch kind, _ := classify(f.Name); kind {
+		switch kind, _ := fileKindOf(f.Name); kind {
 		case tempFile:
 			msg = "negotiate: removed a stale temporary ccache"
 		case sidecarFile:
@@ -123,7 +123,7 @@ func sweep(dir string, now time.Time, mu *sync.Mutex) ([]SweptFile, error) {
 	kept := map[string]bool{} // bases of the ccaches that stay
 	for _, e := range entries {
 		name := e.Name()
-		kind, principal := classify(name)
+		kind, principal := fileKindOf(name)
 		switch {
 		case kind == foreignFile || !e.Type().IsRegular():
 			continue
