@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/negotiate-go/negotiate/internal/testrealm"
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 )
 
 // The inputs of the bad-input table (badrequests_test.go) that the
@@ -47,13 +48,8 @@ func newBadInputs(t *testing.T) *badInputs {
 
 	// OTHER.TEST: this process does not know its KDC, so the service
 	// ticket is fetched into the ccache by kvno, with that realm's config.
-	dir := t.TempDir()
-	other, err := testrealm.Start(dir, "OTHER.TEST")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	cc := filepath.Join(dir, "alice.ccache")
+	other := realmtest.StartRealm(t, "OTHER.TEST")
+	cc := filepath.Join(other.Dir, "alice.ccache")
 	for _, step := range []func() error{
 		func() error { return other.AddUser("alice", otherPassword) },
 		func() error { return other.AddService(testrealm.Service) },

@@ -12,6 +12,7 @@ import (
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
 	"github.com/negotiate-go/negotiate/internal/testrealm"
+	"github.com/negotiate-go/negotiate/internal/testrealm/realmtest"
 	"github.com/negotiate-go/negotiate/middleware"
 )
 
@@ -24,12 +25,8 @@ import (
 // nothing is logged as a fault. The realm is a realm of its own, so that
 // stopping its KDC disturbs no other test.
 func TestKDCStopped(t *testing.T) {
-	dir := t.TempDir()
-	kdc, err := testrealm.Start(dir, "STOPPED.TEST")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { kdc.Close() })
+	kdc := realmtest.StartRealm(t, "STOPPED.TEST")
+	dir := kdc.Dir
 	const svc = "HTTP/localhost@STOPPED.TEST"
 	keytab, cc := filepath.Join(dir, "http.keytab"), filepath.Join(dir, "alice.ccache")
 	for _, step := range []func() error{

@@ -1,7 +1,8 @@
 // Package realmtest holds what test binaries share around a
 // [testrealm.Fixture]: [Main] for a TestMain that wants a realm, [Run] for
-// one that does not, [BuildMain] to build a program once per test binary,
-// and [LockedBuffer], a log that goroutines write while a test reads it.
+// one that does not, [StartRealm] for a test's realm of its own,
+// [BuildMain] to build a program once per test binary, and [LockedBuffer],
+// a log that goroutines write while a test reads it.
 //
 // It imports package testing, and [testrealm] does not, so that a program
 // that embeds a realm (cmd/demo) does not link testing. Only tests import
@@ -48,6 +49,19 @@ func Main(m *testing.M, f **testrealm.Fixture) int {
 	os.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(dir, "no-such-dir", "ccache"))
 	*f = fx
 	return Run(m)
+}
+
+// StartRealm starts a realm named name of the test's own, in a temporary
+// directory (its Dir), and stops its KDC when the test ends. The process
+// is not pointed at it: its clients run with its Env.
+func StartRealm(t testing.TB, name string) *testrealm.Realm {
+	t.Helper()
+	r, err := testrealm.Start(t.TempDir(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
 
 // running is set while Run runs the tests: BuildMain needs it, for Run
