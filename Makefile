@@ -59,8 +59,10 @@ all: build
 deps:
 	$(call install-missing,$(DEB_PACKAGES))
 
-## build: compile everything; the middleware must build without cgo.
-build:
+## build: compile everything; the middleware must build without cgo. It
+## installs the system packages first (deps), so that a fresh clone's
+## `make test` needs nothing before it.
+build: deps
 	$(GO) build ./...
 	CGO_ENABLED=0 $(GO) build ./middleware/...
 

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package gss
 
 import (
@@ -5,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +26,7 @@ type Acceptor struct {
 	realm          string // bound's realm: the one given, or the default realm
 	names          localNames
 	anonymous      bool          // anonymous tickets are accepted: see WithAnonymous
+	warnings       []string      // see Warnings
 	addedSkew      time.Duration // what the library adds to the lifetime it reports: MIT its clock skew, Heimdal nothing
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
 	now            func() time.Time
@@ -43,12 +47,14 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 			return nil, err
 		}
 	}
+	hostnameHint := `: pass WithHostname or WithPrincipal with one of those, or WithHostname("*") to accept any of them`
 	if c.hostname == "" && c.principal == "" {
 		h, err := os.Hostname()
 		if err != nil {
 			return nil, fmt.Errorf("gss: hostname for the service principal: %w", err)
 		}
 		c.hostname = h
+		hostnameHint = fmt.Sprintf(`; without WithHostname the service is %s/%s, after this machine's name (os.Hostname): pass WithHostname with the name clients use, or WithHostname("*") to accept any principal of the keytab`, c.service, h)
 	}
 	keytabDesc := "the default keytab"
 	if c.keytab != "" {
@@ -105,12 +111,22 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 	}
 	cred, err := acquireAcceptor(name, hostbased, c.keytab, rcache)
 	if err != nil {
-		return nil, fmt.Errorf("gss: acceptor credentials for %s: %w", desc, err)
+		return nil, fmt.Errorf("gss: acceptor credentials for %s: %w; %s%s", desc, err, describeKeytab(c.keytab), hostnameHint)
 	}
 	a.cred = cred
 	a.config = holdConfig()
+	a.warnings = localNameWarnings(c.keytab, realm)
 	return a, nil
 }
+
+// Warnings returns what NewAcceptor found that does not stop the acceptor
+// from serving but that its operator should know, one sentence each: for
+// now, a keytab whose realm's users krb5.conf's auth_to_local rules map to
+// no local name, which leaves Result.LocalName empty and makes
+// middleware.WithRequireLocalName refuse everyone; a wrong or missing
+// KRB5_CONFIG is the usual cause. The middleware logs them at Warn when it
+// is built.
+func (a *Acceptor) Warnings() []string { return slices.Clone(a.warnings) }
 
 // String describes the acceptor: its principal and keytab.
 func (a *Acceptor) String() string { return a.desc }

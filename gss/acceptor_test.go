@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -315,7 +316,11 @@ func TestNewAcceptorErrorsNameTheCause(t *testing.T) {
 	}{
 		{"missing keytab", []gss.Option{gss.WithKeytab(filepath.Join(dir, "nope.keytab"))}, []string{"nope.keytab", "no such file"}},
 		{"empty keytab", []gss.Option{gss.WithKeytab(empty), gss.WithHostname("*")}, []string{"empty.keytab"}},
-		{"principal not in keytab", []gss.Option{gss.WithKeytab(realm.Keytab), gss.WithHostname("nokey.localhost")}, []string{"HTTP/nokey.localhost", realm.Keytab}},
+		{"principal not in keytab", []gss.Option{gss.WithKeytab(realm.Keytab), gss.WithHostname("nokey.localhost")}, []string{"HTTP/nokey.localhost", realm.Keytab,
+			"it holds HTTP/localhost@EXAMPLE.TEST (kvno ", "HTTP/other.localhost@EXAMPLE.TEST (kvno ", `WithHostname("*")`}},
+		// Without WithHostname the name is this machine's, which the
+		// fixture's keytab lacks: the error says so, and what it holds.
+		{"default hostname not in keytab", []gss.Option{gss.WithKeytab(realm.Keytab)}, []string{"os.Hostname", "it holds HTTP/localhost@EXAMPLE.TEST (kvno ", `WithHostname("*")`}},
 		{"explicit principal not in keytab", []gss.Option{gss.WithKeytab(realm.Keytab), gss.WithPrincipal("HTTP/x@EXAMPLE.TEST")}, []string{"HTTP/x@EXAMPLE.TEST"}},
 		{"bad service", []gss.Option{gss.WithService("HT/TP")}, []string{"service"}},
 		{"bad hostname", []gss.Option{gss.WithHostname("a@b")}, []string{"hostname"}},
@@ -387,5 +392,58 @@ func TestExpiryIsTheTicketsEnd(t *testing.T) {
 	}
 	if left := time.Until(res.Expiry); left > 2*time.Minute || left < 90*time.Second {
 		t.Errorf("%s: Expiry in %v, want the ticket's end, 2m from its issue", gss.Library(), left)
+	}
+}
+
+func TestKeytabPrincipals(t *testing.T) {
+	got, err := gss.KeytabPrincipals(realm.Keytab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range got {
+		if p.KVNO < 1 {
+			t.Errorf("%s: kvno %d", p.Principal, p.KVNO)
+		}
+		names = append(names, p.Principal)
+	}
+	want := []string{"HTTP/localhost@EXAMPLE.TEST", "HTTP/other.localhost@EXAMPLE.TEST"}
+	if !slices.Equal(names, want) {
+		t.Errorf("KeytabPrincipals = %q, want %q", names, want)
+	}
+	if _, err := gss.KeytabPrincipals(filepath.Join(t.TempDir(), "nope")); err == nil {
+		t.Error("no error for a missing keytab")
+	}
+}
+
+// TestWarnings builds an acceptor for a keytab of a realm that krb5.conf
+// neither names as the default realm nor maps with auth_to_local: it
+// serves, but warns that its users get no local name. The fixture's own
+// keytab gets no warning.
+func TestWarnings(t *testing.T) {
+	if w := newAcceptor(t).Warnings(); len(w) != 0 {
+		t.Errorf("warnings for the fixture's keytab: %q", w)
+	}
+	dir := t.TempDir()
+	other, err := testrealm.Start(dir, "WARN.TEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	keytab := filepath.Join(dir, "http.keytab")
+	if err := other.AddService("HTTP/localhost"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.WriteKeytab(keytab, "HTTP/localhost"); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := gss.NewAcceptor(gss.WithKeytab(keytab), gss.WithPrincipal("HTTP/localhost@WARN.TEST"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acc.Close()
+	w := acc.Warnings()
+	if len(w) != 1 || !strings.Contains(w[0], "realm WARN.TEST") || !strings.Contains(w[0], `default realm "EXAMPLE.TEST"`) || !strings.Contains(w[0], "KRB5_CONFIG") {
+		t.Errorf("warnings %q, want one about WARN.TEST's users and the default realm", w)
 	}
 }

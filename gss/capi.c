@@ -7,6 +7,8 @@
 // names, so no handle outlives a call. Neither way touches KRB5_KTNAME or
 // KRB5CCNAME.
 
+#include <stdio.h>
+
 #include "capi.h"
 
 int is_heimdal(void) { return NEGOTIATE_HEIMDAL; }
@@ -132,6 +134,50 @@ enum keytab_keys keytab_probe(const char *keytab, const char *principal, int kvn
 	if (kt) krb5_kt_close(ctx, kt);
 	krb5_free_context(ctx);
 	return result;
+}
+
+// keytab_list returns the distinct principals of keytab (NULL: the
+// default) with the highest key version of each, one "principal kvno" a
+// line, in a string to be freed with free; NULL when the keytab cannot be
+// read. It explains a failed start-up; it is not on the request path.
+char *keytab_list(const char *keytab) {
+	krb5_context ctx;
+	if (krb5_init_context(&ctx)) return NULL;
+	krb5_keytab kt = NULL;
+	krb5_kt_cursor cursor;
+	char *out = NULL;
+	size_t len = 0;
+	krb5_error_code code = keytab ? krb5_kt_resolve(ctx, keytab, &kt) : krb5_kt_default(ctx, &kt);
+	if (!code) code = krb5_kt_start_seq_get(ctx, kt, &cursor);
+	if (code) goto done;
+	out = calloc(1, 1);
+	krb5_keytab_entry entry;
+	while (out && !krb5_kt_next_entry(ctx, kt, &entry, &cursor)) {
+		char *name = NULL;
+		if (!krb5_unparse_name(ctx, entry.principal, &name)) {
+			char line[1024];
+			int n = snprintf(line, sizeof line, "%s %d\n", name, (int)entry.vno);
+			if (n > 0 && (size_t)n < sizeof line) {
+				char *grown = realloc(out, len + (size_t)n + 1);
+				if (grown) {
+					memcpy(grown + len, line, (size_t)n + 1);
+					out = grown;
+					len += (size_t)n;
+				}
+			}
+#if NEGOTIATE_HEIMDAL
+			krb5_xfree(name); // Heimdal deprecates krb5_free_unparsed_name
+#else
+			krb5_free_unparsed_name(ctx, name);
+#endif
+		}
+		krb5_kt_free_entry(ctx, &entry);
+	}
+	krb5_kt_end_seq_get(ctx, kt, &cursor);
+done:
+	if (kt) krb5_kt_close(ctx, kt);
+	krb5_free_context(ctx);
+	return out;
 }
 
 #if !NEGOTIATE_HEIMDAL

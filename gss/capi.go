@@ -197,6 +197,19 @@ func keytabHolds(keytab, principal string, kvno, enctype int) keytabKeys {
 	return keytabKeys(C.keytab_probe(ckeytab, cprincipal, C.int(kvno), C.int(enctype)))
 }
 
+// keytabEntries returns what keytab ("" for the default) holds: one
+// "principal kvno" line per entry, or ok=false if it cannot be read.
+func keytabEntries(keytab string) (lines []string, ok bool) {
+	ckeytab := cString(keytab)
+	defer C.free(unsafe.Pointer(ckeytab))
+	list := C.keytab_list(ckeytab) // owned by us: freed below
+	if list == nil {
+		return nil, false
+	}
+	defer C.free(unsafe.Pointer(list))
+	return strings.Split(strings.TrimSuffix(C.GoString(list), "\n"), "\n"), true
+}
+
 // keytabKeys is what keytabHolds finds: the C enum keytab_keys.
 type keytabKeys int
 

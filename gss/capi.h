@@ -62,6 +62,7 @@ void release_config(krb5_context ctx);
 char *default_realm(void);
 int clock_skew(void);
 enum keytab_keys keytab_probe(const char *keytab, const char *principal, int kvno, int enctype);
+char *keytab_list(const char *keytab);
 
 // Credentials: where MIT and Heimdal differ.
 OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
