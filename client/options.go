@@ -1,0 +1,98 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/negotiate-go/negotiate"
+	"github.com/negotiate-go/negotiate/gss"
+)
+
+// Delegation says whether the client forwards the user's credential to the
+// server.
+type Delegation int
+
+const (
+	// DelegateNever forwards nothing. It is the default.
+	DelegateNever Delegation = iota
+	// DelegateAlways forwards the user's ticket-granting ticket to every
+	// server the client authenticates to.
+	DelegateAlways
+	// DelegateIfOKAsDelegate forwards it only to services the KDC marks
+	// ok-as-delegate (GSS_C_DELEG_POLICY_FLAG).
+	DelegateIfOKAsDelegate
+)
+
+type config struct {
+	base   http.RoundTripper
+	flags  negotiate.Flags
+	spn    func(*http.Request) string
+	source []gss.InitiatorOption
+}
+
+// Option configures New.
+type Option func(*config) error
+
+// WithCCache takes the user's credentials from the credential cache named
+// ccache ("FILE:/path" or a path). Default: the library's default cache
+// (KRB5CCNAME).
+func WithCCache(ccache string) Option {
+	return func(c *config) error {
+		c.source = append(c.source, gss.WithCCache(ccache))
+		return nil
+	}
+}
+
+// WithCredential takes the user's credentials from a credential that user
+// delegated to this server, as the middleware's Auth.Delegated holds it.
+// The Transport borrows it: it stays valid only as long as the credential
+// does (for Auth.Delegated, until the handler returns).
+func WithCredential(cred negotiate.Credential) Option {
+	return func(c *config) error {
+		c.source = append(c.source, gss.WithCredential(cred))
+		return nil
+	}
+}
+
+// WithDelegation sets the delegation policy. Default: DelegateNever.
+func WithDelegation(d Delegation) Option {
+	return func(c *config) error {
+		switch d {
+		case DelegateNever:
+			c.flags = 0
+		case DelegateAlways:
+			c.flags = negotiate.FlagDelegate
+		case DelegateIfOKAsDelegate:
+			c.flags = negotiate.FlagDelegPolicy
+		default:
+			return fmt.Errorf("negotiate client: unknown delegation policy %d", d)
+		}
+		return nil
+	}
+}
+
+// WithBase sets the transport that carries the requests. Default:
+// http.DefaultTransport.
+func WithBase(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		if rt == nil {
+			return errors.New("negotiate client: nil base transport")
+		}
+		c.base = rt
+		return nil
+	}
+}
+
+// WithSPN sets how the service name is chosen for a request, as a
+// host-based name "service@host" or a principal "service/host@REALM".
+// Default: "HTTP@" and the request URL's host name, without the port.
+func WithSPN(spn func(*http.Request) string) Option {
+	return func(c *config) error {
+		if spn == nil {
+			return errors.New("negotiate client: nil SPN function")
+		}
+		c.spn = spn
+		return nil
+	}
+}
