@@ -24,6 +24,12 @@ const (
 	// tempHexLen and requestHexLen are the lengths of the random hex parts.
 	tempHexLen    = 32
 	requestHexLen = 16
+	// krb5SuffixLen is the length of what MIT krb5 adds, after a ".", to
+	// a temporary file's name for a file of its own: since krb5 1.20,
+	// gss_store_cred_into writes "<name>.XXXXXX" with mkstemp
+	// (fcc_replace) and renames it over <name>. A crash in between leaves
+	// that file, which holds a live credential.
+	krb5SuffixLen = 6
 )
 
 // CCacheName returns the file name of principal's credential cache in a
@@ -121,11 +127,7 @@ func literal(s string, i, at int) bool {
 // mayBeLiteral reports whether c may stand for itself somewhere in a name:
 // A-Z a-z 0-9 and "@._+=,-". (literal has the rules for letters and ".".)
 func mayBeLiteral(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("@._+=,-", c) >= 0
+	return isAlnum(c) || strings.IndexByte("@._+=,-", c) >= 0
 }
 
 // PrincipalFromCCacheName returns the principal whose credential cache is
@@ -218,7 +220,7 @@ type fileKind int
 
 const (
 	foreignFile    fileKind = iota // not the middleware's: never touched
-	tempFile                       // ".tmp-" and 32 hex digits: being written, or left by a crash
+	tempFile                       // ".tmp-" and 32 hex digits, or those and krb5's suffix: being written, or left by a crash
 	principalFile                  // CCacheName(principal)
 	perRequestFile                 // CCacheName(principal) + "~" + 16 hex digits
 	sidecarFile                    // a hashed name + ".principal": the principal of that name
@@ -229,7 +231,7 @@ const (
 // sidecar file.
 func fileKindOf(name string) (fileKind, string) {
 	if rest, ok := strings.CutPrefix(name, tempPrefix); ok {
-		if len(rest) == tempHexLen && isLowerHex(rest) {
+		if isTempRest(rest) {
 			return tempFile, ""
 		}
 		return foreignFile, ""
@@ -251,4 +253,28 @@ func fileKindOf(name string) (fileKind, string) {
 		return perRequestFile, p
 	}
 	return principalFile, p
+}
+
+// isTempRest reports whether rest, what follows tempPrefix, is that of a
+// temporary file: 32 lower-case hex digits, as tempName writes them, alone
+// or followed by "." and the six letters or digits of the file that MIT
+// krb5's mkstemp makes beside it.
+func isTempRest(rest string) bool {
+	hex, suffix, dotted := strings.Cut(rest, ".")
+	if dotted {
+		if len(suffix) != krb5SuffixLen {
+			return false
+		}
+		for i := range len(suffix) {
+			if !isAlnum(suffix[i]) {
+				return false
+			}
+		}
+	}
+	return len(hex) == tempHexLen && isLowerHex(hex)
+}
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }

@@ -758,6 +758,40 @@ func TestSweep(t *testing.T) {
 	}
 }
 
+// TestSweepKrb5Temp checks that the sweeper removes the temporary file that
+// MIT krb5 (1.20 and later) writes beside ours, named after ours with "."
+// and six characters of mkstemp's, once it is over a minute old: a crash
+// during gss_store_cred_into leaves it, with a live credential in it.
+func TestSweepKrb5Temp(t *testing.T) {
+	dir := delegDir(t)
+	now := time.Now()
+	old := now.Add(-2 * time.Minute)
+	ours := tempName()
+	stale := ours + ".Xy3kQ9"
+	fresh := tempName() + ".a0B1c2"
+	notKrb5 := ours + ".Xy-kQ9" // "-" is not of mkstemp's alphabet
+	for _, name := range []string{stale, fresh, notKrb5} {
+		writeCCache(t, dir, name, alice, now.Add(time.Hour))
+	}
+	for _, name := range []string{stale, notKrb5} {
+		if err := os.Chtimes(filepath.Join(dir, name), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := SweepDir(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0] != (SweptFile{Name: stale}) {
+		t.Errorf("SweepDir removed %+v, want only %s", files, stale)
+	}
+	want := []string{fresh, notKrb5}
+	slices.Sort(want)
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("after the sweep: %q, want %q", got, want)
+	}
+}
+
 // TestSweepReplaced checks the sweeper's last check: a file replaced after
 // the sweeper read it stays.
 func TestSweepReplaced(t *testing.T) {

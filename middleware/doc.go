@@ -275,7 +275,8 @@
 //   - Sweeping. A background goroutine sweeps the directory every 5 minutes
 //     ([WithSweepInterval]), the first time one interval after [New]: it
 //     removes each ccache whose tickets have all expired, configuration
-//     entries aside, each temporary file over a minute old, and each
+//     entries aside, each temporary file over a minute old (MIT krb5's
+//     own, which it names after ours, included), and each
 //     sidecar over a minute old that no ccache of its hashed name is left
 //     of, and logs each removal at Info. A file a request renames into place while the
 //     sweeper looks at the old one survives: the rename and the sweeper's

@@ -289,7 +289,3 @@ func swapCase(s string) string {
 	}
 	return string(b)
 }
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}

@@ -88,8 +88,10 @@ type SweptFile struct {
 //
 //   - each ccache, named as [CCacheName] or [PerRequest] name them, whose
 //     tickets have all expired by now, configuration entries aside;
-//   - each temporary file (".tmp-" and 32 hex digits) last modified over a
-//     minute before now;
+//   - each temporary file (".tmp-" and 32 hex digits, alone or followed
+//     by "." and six letters or digits, the name of the file that MIT
+//     krb5 1.20 and later writes beside it while storing) last modified
+//     over a minute before now;
 //   - each sidecar file (a hashed name and ".principal") last modified over
 //     a minute before now whose hashed name no ccache has left, a
 //     per-request one included. A server rewrites the sidecar before each
