@@ -172,7 +172,8 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 	}
 	acc, err := acceptToken(a.cred, tok.library)
 	if err != nil {
-		if ge, ok := errors.AsType[*Error](err); ok {
+		var ge *Error
+		if errors.As(err, &ge) {
 			if category, detail := a.explain(ge, &tok); category != nil {
 				err = ge.explained(category, detail)
 			}
