@@ -337,3 +337,22 @@ func (s *store) discard(r *http.Request, path string) {
 			slog.String("error", err.Error()), slog.String("delegation_dir", s.dir))
 	}
 }
+
+// sessionCCache returns the ccache that a session request may use: the
+// principal's file in the delegation directory, when the session began with
+// a delegating request and the PerPrincipal policy keeps such files, and
+// the file is there. Otherwise it returns "".
+func (s *store) sessionCCache(sess *session) string {
+	if s.policy != PerPrincipal || sess.flags&negotiate.FlagDelegate == 0 {
+		return ""
+	}
+	name, err := CCacheName(sess.principal)
+	if err != nil {
+		return ""
+	}
+	path := filepath.Join(s.dir, name)
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return "FILE:" + path
+}

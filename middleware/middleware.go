@@ -243,7 +243,7 @@ func (m *Middleware) serveSession(w http.ResponseWriter, r *http.Request, next h
 		}
 	}
 	if m.store != nil {
-		ctx.auth.CCache = m.sessionCCache(&sess)
+		ctx.auth.CCache = m.store.sessionCCache(&sess)
 	}
 	if m.cfg.delegationRequired && ctx.auth.CCache == "" {
 		m.sess.ignored(r, "no_delegated_credential")

@@ -76,7 +76,7 @@ func BenchmarkSessionTampered(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
-	v := mw.sess.seal(&session{issued: time.Now().Unix(), expiry: time.Now().Add(time.Hour).Unix(), principal: alice})
+	v := mw.sess.codec.seal(&session{issued: time.Now().Unix(), expiry: time.Now().Add(time.Hour).Unix(), principal: alice})
 	v = v[:20] + flip(v[20]) + v[21:]
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Cookie", DefaultSessionCookieName+"="+v)

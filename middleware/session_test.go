@@ -365,7 +365,7 @@ func TestSessionExpiry(t *testing.T) {
 // from now with g's middleware, and returns it as a Cookie header value.
 func (g *rig) sealAt(issued, expiry time.Duration) string {
 	now := time.Now()
-	return g.mw.sess.name + "=" + g.mw.sess.seal(&session{issued: now.Add(issued).Unix(), expiry: now.Add(expiry).Unix(),
+	return g.mw.sess.name + "=" + g.mw.sess.codec.seal(&session{issued: now.Add(issued).Unix(), expiry: now.Add(expiry).Unix(),
 		principal: alice, mech: negotiate.MechKerberos})
 }
 
@@ -933,26 +933,26 @@ func FuzzSessionCookie(f *testing.F) {
 	}
 	now := time.Now()
 	genuine := fuzzGenuine
-	f.Add(genuine)                                                        // the one cookie that opens
-	f.Add(genuine[:len(genuine)-1])                                       // truncated
-	f.Add(genuine[:20] + flip(genuine[20]) + genuine[21:])                // one character changed
-	f.Add(genuine + "A")                                                  // one character more
-	f.Add(`"` + genuine + `"`)                                            // quoted, which the opener itself refuses
-	f.Add("")                                                             // empty
-	f.Add("AQAAAAA")                                                      // a version byte and a short key id
-	f.Add(strings.Repeat("A", 80))                                        // long enough, all zero
-	f.Add(mw.sess.seal(&session{issued: 1, expiry: 2, principal: alice})) // expired long ago
-	f.Add("bad base64 !!!")                                               // not base64url
-	f.Add(strings.NewReplacer("-", "+", "_", "/").Replace(genuine))       // standard alphabet
-	f.Add(genuine[:40] + "\n" + genuine[40:])                             // a line break, which Go's decoder skips
-	f.Add(genuine + " ; other=1")                                         // white space and another cookie after it
+	f.Add(genuine)                                                              // the one cookie that opens
+	f.Add(genuine[:len(genuine)-1])                                             // truncated
+	f.Add(genuine[:20] + flip(genuine[20]) + genuine[21:])                      // one character changed
+	f.Add(genuine + "A")                                                        // one character more
+	f.Add(`"` + genuine + `"`)                                                  // quoted, which the opener itself refuses
+	f.Add("")                                                                   // empty
+	f.Add("AQAAAAA")                                                            // a version byte and a short key id
+	f.Add(strings.Repeat("A", 80))                                              // long enough, all zero
+	f.Add(mw.sess.codec.seal(&session{issued: 1, expiry: 2, principal: alice})) // expired long ago
+	f.Add("bad base64 !!!")                                                     // not base64url
+	f.Add(strings.NewReplacer("-", "+", "_", "/").Replace(genuine))             // standard alphabet
+	f.Add(genuine[:40] + "\n" + genuine[40:])                                   // a line break, which Go's decoder skips
+	f.Add(genuine + " ; other=1")                                               // white space and another cookie after it
 	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := PrincipalFromContext(r.Context()); ok {
 			w.Header().Set("X-Principal", p)
 		}
 	}))
 	f.Fuzz(func(t *testing.T, v string) {
-		sess, why := mw.sess.open(v, now)
+		sess, why := mw.sess.codec.open(v, now)
 		if (why == "") != (v == genuine) {
 			t.Fatalf("open(%q) = %+v, %q", v, sess, why)
 		}
