@@ -27,7 +27,10 @@
 // <token>" that completes the context: proof that the server holds the
 // service key. Otherwise RoundTrip closes the body and returns an error
 // wrapping [ErrMutualAuth]. A 401 or 403 is returned as it is: the server
-// refused the token, and refusals carry no proof.
+// refused the token, and refusals carry no proof. [WithMutualAuth] relaxes
+// the rule as requests-kerberos's mutual_authentication does:
+// [MutualOptional] accepts a response that carries no token, though a token
+// that does not verify still fails, and [MutualDisabled] checks nothing.
 package client
 
 import (
@@ -35,7 +38,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
@@ -48,10 +50,11 @@ var ErrMutualAuth = errors.New("negotiate client: server failed mutual authentic
 // Transport authenticates requests with HTTP Negotiate. It is safe for
 // concurrent use. Close releases its credentials.
 type Transport struct {
-	base  http.RoundTripper
-	ini   *gss.Initiator
-	flags negotiate.Flags
-	spn   func(*http.Request) string
+	base   http.RoundTripper
+	ini    *gss.Initiator
+	flags  negotiate.Flags
+	mutual MutualAuth
+	spn    func(*http.Request) string
 }
 
 // New acquires the user's credentials and returns a Transport. It fails if
@@ -67,7 +70,7 @@ func New(opts ...Option) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("negotiate client: %w", err)
 	}
-	return &Transport{base: c.base, ini: ini, flags: c.flags, spn: c.spn}, nil
+	return &Transport{base: c.base, ini: ini, flags: c.flags, mutual: c.mutual, spn: c.spn}, nil
 }
 
 func defaultSPN(r *http.Request) string { return "HTTP@" + r.URL.Hostname() }
@@ -92,17 +95,34 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+	return t.verify(req, resp, ctx)
+}
+
+// verify checks the server's proof on resp, the answer to a request that
+// carried ctx's token, as the mutual-authentication mode asks. It returns
+// resp, or closes its body and returns an error wrapping ErrMutualAuth.
+func (t *Transport) verify(req *http.Request, resp *http.Response, ctx *gss.ClientContext) (*http.Response, error) {
+	if t.mutual == MutualDisabled ||
+		resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		return resp, nil
 	}
-	reply, ok := challengeToken(resp.Header.Values("WWW-Authenticate"))
-	if !ok {
-		resp.Body.Close()
-		return nil, fmt.Errorf("%w: %s answered %s without a Negotiate token", ErrMutualAuth, req.URL.Host, resp.Status)
+	reply, sent, ok := serverToken(resp.Header.Values("WWW-Authenticate"))
+	var err error
+	switch {
+	case !sent && t.mutual == MutualOptional:
+		return resp, nil
+	case !sent:
+		err = fmt.Errorf("%w: %s answered %s without a Negotiate token", ErrMutualAuth, req.URL.Host, resp.Status)
+	case !ok:
+		err = fmt.Errorf("%w: %s answered %s with a Negotiate token that is not base64", ErrMutualAuth, req.URL.Host, resp.Status)
+	default:
+		if ferr := ctx.Finish(reply); ferr != nil {
+			err = fmt.Errorf("%w: %s: %v", ErrMutualAuth, req.URL.Host, ferr)
+		}
 	}
-	if err := ctx.Finish(reply); err != nil {
+	if err != nil {
 		resp.Body.Close()
-		return nil, fmt.Errorf("%w: %s: %v", ErrMutualAuth, req.URL.Host, err)
+		return nil, err
 	}
 	return resp, nil
 }
@@ -113,22 +133,4 @@ func closeBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-}
-
-// challengeToken finds the token of the first "Negotiate <token>"
-// challenge among WWW-Authenticate values.
-func challengeToken(values []string) ([]byte, bool) {
-	for _, v := range values {
-		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
-		if !strings.EqualFold(scheme, "Negotiate") {
-			continue
-		}
-		rest = strings.TrimSpace(rest)
-		if rest == "" {
-			continue
-		}
-		tok, err := base64.StdEncoding.Strict().DecodeString(rest)
-		return tok, err == nil && len(tok) > 0
-	}
-	return nil, false
 }

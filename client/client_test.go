@@ -138,14 +138,28 @@ func TestEveryRequestAndRedirectGetsAFreshToken(t *testing.T) {
 	}
 }
 
-func TestMutualAuthFailures(t *testing.T) {
+// challenging answers a request without an Authorization header as a
+// Negotiate server does, 401 with "WWW-Authenticate: Negotiate", and runs
+// next for the others.
+func challenging(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Set("WWW-Authenticate", "Negotiate")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		next(w, r)
+	}
+}
+
+func TestMutualAuth(t *testing.T) {
 	// A genuine reply, captured to be replayed to another context.
 	real := newServer(t, "localhost", whoami)
 	captured := make(chan string, 1)
 	capture := newTransport(t, real, client.WithCCache(realm.AliceCCache),
 		client.WithBase(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			resp, err := http.DefaultTransport.RoundTrip(r)
-			if err == nil {
+			if err == nil && resp.StatusCode == http.StatusOK {
 				captured <- resp.Header.Get("WWW-Authenticate")
 			}
 			return resp, err
@@ -155,34 +169,54 @@ func TestMutualAuthFailures(t *testing.T) {
 	}
 	stale := <-captured
 
+	trustMe := func(challenge string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if challenge != "" {
+				w.Header().Set("WWW-Authenticate", challenge)
+			}
+			io.WriteString(w, "trust me")
+		}
+	}
+	modes := []client.MutualAuth{client.MutualRequired, client.MutualOptional, client.MutualDisabled}
 	tests := []struct {
 		name    string
-		handler http.HandlerFunc
+		handler http.HandlerFunc // nil: the genuine server
+		ok      []bool           // by mode: required, optional, disabled
 	}{
-		{"no token", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "trust me") }},
-		{"another context's token", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("WWW-Authenticate", stale)
-			io.WriteString(w, "trust me")
-		}},
-		{"garbage token", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("WWW-Authenticate", "Negotiate Z2FyYmFnZQ==")
-			io.WriteString(w, "trust me")
-		}},
-		{"bad base64", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("WWW-Authenticate", "Negotiate !!!")
-			io.WriteString(w, "trust me")
-		}},
+		{"genuine token", nil, []bool{true, true, true}},
+		{"no token", trustMe(""), []bool{false, true, true}},
+		{"bare Negotiate", trustMe("Negotiate"), []bool{false, true, true}},
+		{"another context's token", trustMe(stale), []bool{false, false, true}},
+		{"garbage token", trustMe("Negotiate Z2FyYmFnZQ=="), []bool{false, false, true}},
+		{"bad base64", trustMe("Negotiate !!!"), []bool{false, false, true}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			impostor := httptest.NewServer(tt.handler)
-			defer impostor.Close()
-			tr := newTransport(t, &server{Server: impostor, spn: "HTTP@localhost"}, client.WithCCache(realm.AliceCCache))
-			_, err := (&http.Client{Transport: tr}).Get(impostor.URL)
-			if !errors.Is(err, client.ErrMutualAuth) {
-				t.Errorf("error %v, want ErrMutualAuth", err)
-			}
-		})
+		for i, mode := range modes {
+			t.Run(tt.name+"/"+mode.String(), func(t *testing.T) {
+				s := real
+				if tt.handler != nil {
+					impostor := httptest.NewServer(challenging(tt.handler))
+					defer impostor.Close()
+					s = &server{Server: impostor, spn: "HTTP@localhost"}
+				}
+				tr := newTransport(t, s, client.WithCCache(realm.AliceCCache), client.WithMutualAuth(mode))
+				resp, err := (&http.Client{Transport: tr}).Get(s.URL)
+				if err == nil {
+					resp.Body.Close()
+				}
+				switch {
+				case tt.ok[i] && err != nil:
+					t.Errorf("error %v, want the response", err)
+				case tt.ok[i] && resp.StatusCode != http.StatusOK:
+					t.Errorf("status %s, want 200", resp.Status)
+				case !tt.ok[i] && !errors.Is(err, client.ErrMutualAuth):
+					t.Errorf("error %v, want ErrMutualAuth", err)
+				}
+			})
+		}
+	}
+	if _, err := client.New(client.WithMutualAuth(client.MutualAuth(42))); err == nil {
+		t.Error("New accepted an unknown mutual authentication mode")
 	}
 }
 

@@ -24,9 +24,47 @@ const (
 	DelegateIfOKAsDelegate
 )
 
+// MutualAuth says how strictly the client checks the server's proof of
+// identity: the token of "WWW-Authenticate: Negotiate <token>" on a
+// response to a request that carried the client's token. The modes are
+// those of requests-kerberos's mutual_authentication. In every mode but
+// MutualDisabled, a token that is sent and does not verify fails. A 401 or
+// 403 is never checked: refusals carry no proof.
+type MutualAuth int
+
+const (
+	// MutualRequired fails unless the response carries a token that
+	// verifies. It is the default.
+	MutualRequired MutualAuth = iota
+	// MutualOptional verifies the token if the server sent one and fails
+	// if it does not verify, but accepts a response with none, as from a
+	// server that does not do mutual authentication, or from a public
+	// endpoint in preemptive mode ([WithPreemptive]). Such a response
+	// proves nothing about who sent it.
+	MutualOptional
+	// MutualDisabled never looks at the server's token: any response is
+	// accepted as it is. Use it only where the response's origin does not
+	// matter, as against a server whose tokens this client cannot verify.
+	MutualDisabled
+)
+
+// String returns "required", "optional" or "disabled".
+func (m MutualAuth) String() string {
+	switch m {
+	case MutualRequired:
+		return "required"
+	case MutualOptional:
+		return "optional"
+	case MutualDisabled:
+		return "disabled"
+	}
+	return fmt.Sprintf("MutualAuth(%d)", int(m))
+}
+
 type config struct {
 	base   http.RoundTripper
 	flags  negotiate.Flags
+	mutual MutualAuth
 	spn    func(*http.Request) string
 	source []gss.InitiatorOption
 }
@@ -67,6 +105,20 @@ func WithDelegation(d Delegation) Option {
 			c.flags = negotiate.FlagDelegPolicy
 		default:
 			return fmt.Errorf("negotiate client: unknown delegation policy %d", d)
+		}
+		return nil
+	}
+}
+
+// WithMutualAuth sets how strictly the server's proof of identity is
+// checked; see [MutualAuth]. Default: MutualRequired.
+func WithMutualAuth(m MutualAuth) Option {
+	return func(c *config) error {
+		switch m {
+		case MutualRequired, MutualOptional, MutualDisabled:
+			c.mutual = m
+		default:
+			return fmt.Errorf("negotiate client: unknown mutual authentication mode %d", m)
 		}
 		return nil
 	}
