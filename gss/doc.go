@@ -4,10 +4,17 @@
 //
 // # Accepting
 //
-// [NewAcceptor] acquires the service's keys from a keytab once, at start-up,
-// through the credential-store extension (gss_acquire_cred_from, RFC 5588
-// as extended by MIT), and fails there, naming the keytab and the principal,
-// if they cannot serve. [Acceptor.Accept] then takes one token per request
+// [NewAcceptor] acquires, once, at start-up, an acceptor credential that
+// names the keytab, through the credential-store extension
+// (gss_acquire_cred_from, RFC 5588 as extended by MIT), and fails there,
+// naming the keytab, the principal and what the keytab holds, if they
+// cannot serve. The library reads the keytab file itself at each accept, so
+// a rotated key needs no restart, under MIT and Heimdal alike: a key
+// appended to the file (ktadd) or a new file moved over the old one
+// (rename) serves the next request. Keep the old key in the keytab until the
+// tickets issued with it have expired (their lifetime, 10 hours by
+// default), or their holders fail with negotiate.ErrStaleKeytab until they
+// get new tickets. [Acceptor.Accept] then takes one token per request
 // and returns a [negotiate.Result]: the client's principal, its local name
 // (gss_localname, cached per principal), the mutual-authentication reply,
 // the context flags and the delegated credential. Anonymous tickets
