@@ -87,7 +87,7 @@ func WithReplayCache(name string) Option {
 // "WELLKNOWN/ANONYMOUS@REALM" (negotiate.FlagAnon is in Result.Flags only
 // when the client asked for anonymity).
 // Such a ticket proves only that a KDC issued it: anyone can get one where
-// the KDC offers anonymous PKINIT. Use it only where any client may in.
+// the KDC offers anonymous PKINIT. Use it only where any client may be let in.
 //
 // Default: an anonymous ticket is refused with negotiate.ErrAnonymous, so
 // that turning on anonymous PKINIT on the KDC opens no route.

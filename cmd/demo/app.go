@@ -46,7 +46,7 @@ func newApp(acc middleware.Acceptor, o options, addr *net.TCPAddr, log *slog.Log
 	}
 	if len(o.allowRealms) > 0 {
 		opts = append(opts, middleware.WithAllowedRealms(o.allowRealms...))
-		log.Info("only these realms may in", "realms", o.allowRealms)
+		log.Info("only principals of these realms are let in", "realms", o.allowRealms)
 	}
 	mw, err := middleware.New(acc, opts...)
 	if err != nil {
