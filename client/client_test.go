@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,9 +34,35 @@ type server struct {
 
 	mu      sync.Mutex
 	headers []string // Authorization headers seen, in order
+	bodies  []string // request bodies seen, in order
 }
 
-func newServer(t *testing.T, host string, handler http.Handler) *server {
+// record notes r's Authorization header and body, leaving the body for
+// the handler to read.
+func (s *server) record(r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.headers = append(s.headers, r.Header.Get("Authorization"))
+	s.bodies = append(s.bodies, string(body))
+}
+
+// seen returns the Authorization headers seen so far.
+func (s *server) seen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.headers)
+}
+
+// seenBodies returns the request bodies seen so far.
+func (s *server) seenBodies() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.bodies)
+}
+
+func newServer(t *testing.T, host string, handler http.Handler, opts ...middleware.Option) *server {
 	t.Helper()
 	keytab := filepath.Join(t.TempDir(), "http.keytab")
 	if err := realm.WriteKeytab(keytab, "HTTP/"+host); err != nil {
@@ -45,16 +73,14 @@ func newServer(t *testing.T, host string, handler http.Handler) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { acc.Close() })
-	mw, err := middleware.New(acc)
+	mw, err := middleware.New(acc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &server{spn: "HTTP@" + host}
 	protected := mw.Wrap(handler)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.headers = append(s.headers, r.Header.Get("Authorization"))
-		s.mu.Unlock()
+		s.record(r)
 		protected.ServeHTTP(w, r)
 	}))
 	t.Cleanup(s.Close)
@@ -119,22 +145,41 @@ func TestEveryRequestAndRedirectGetsAFreshToken(t *testing.T) {
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/whoami", http.StatusFound)
 	})
-	s := newServer(t, "localhost", mux)
-	tr := newTransport(t, s, client.WithCCache(realm.AliceCCache))
-	for range 3 {
-		if _, err := get(t, tr, s, "/redirect"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seen := map[string]bool{}
-	for _, h := range s.headers {
-		if !strings.HasPrefix(h, "Negotiate ") || seen[h] {
-			t.Errorf("header %.30q… missing or sent twice", h)
-		}
-		seen[h] = true
-	}
-	if len(seen) != 6 {
-		t.Errorf("%d distinct tokens for 3 requests with a redirect each, want 6", len(seen))
+	for _, tt := range []struct {
+		name string
+		opts []client.Option
+		// each hop's requests: without a token first, then with one; or
+		// with one at once
+		challenged bool
+	}{
+		{"default", nil, true},
+		{"preemptive", []client.Option{client.WithPreemptive()}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, "localhost", mux)
+			tr := newTransport(t, s, append(tt.opts, client.WithCCache(realm.AliceCCache))...)
+			for range 3 {
+				if _, err := get(t, tr, s, "/redirect"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			seen := map[string]bool{}
+			for i, h := range s.seen() {
+				if tt.challenged && i%2 == 0 {
+					if h != "" {
+						t.Errorf("request %d: header %.30q… before the challenge", i, h)
+					}
+					continue
+				}
+				if !strings.HasPrefix(h, "Negotiate ") || seen[h] {
+					t.Errorf("request %d: header %.30q… missing or sent twice", i, h)
+				}
+				seen[h] = true
+			}
+			if len(seen) != 6 {
+				t.Errorf("%d distinct tokens for 3 requests with a redirect each, want 6", len(seen))
+			}
+		})
 	}
 }
 

@@ -17,7 +17,8 @@ const (
 	// DelegateNever forwards nothing. It is the default.
 	DelegateNever Delegation = iota
 	// DelegateAlways forwards the user's ticket-granting ticket to every
-	// server the client authenticates to.
+	// server the client authenticates to: by default, every server that
+	// challenges it (see [WithPreemptive] for the preemptive mode).
 	DelegateAlways
 	// DelegateIfOKAsDelegate forwards it only to services the KDC marks
 	// ok-as-delegate (GSS_C_DELEG_POLICY_FLAG).
@@ -43,8 +44,9 @@ const (
 	// proves nothing about who sent it.
 	MutualOptional
 	// MutualDisabled never looks at the server's token: any response is
-	// accepted as it is. Use it only where the response's origin does not
-	// matter, as against a server whose tokens this client cannot verify.
+	// accepted as it is. Use it only where it does not matter who
+	// answered, as against a server whose tokens this client cannot
+	// verify.
 	MutualDisabled
 )
 
@@ -62,11 +64,12 @@ func (m MutualAuth) String() string {
 }
 
 type config struct {
-	base   http.RoundTripper
-	flags  negotiate.Flags
-	mutual MutualAuth
-	spn    func(*http.Request) string
-	source []gss.InitiatorOption
+	base       http.RoundTripper
+	flags      negotiate.Flags
+	mutual     MutualAuth
+	preemptive bool
+	spn        func(*http.Request) string
+	source     []gss.InitiatorOption
 }
 
 // Option configures New.
@@ -120,6 +123,32 @@ func WithMutualAuth(m MutualAuth) Option {
 		default:
 			return fmt.Errorf("negotiate client: unknown mutual authentication mode %d", m)
 		}
+		return nil
+	}
+}
+
+// WithPreemptive makes RoundTrip send the token with the first request,
+// before any challenge, like requests-kerberos's force_preemptive. It saves
+// the 401 round trip, and a request body then goes once. But the token
+// goes to every host, asked or not, and a public endpoint answers it
+// without proof, which only [MutualOptional] or [MutualDisabled] accepts.
+//
+// Delegation is never preemptive to a host that has not asked. The Transport
+// remembers the origins (scheme://host:port) that answered it with a
+// Negotiate challenge, up to 256 of them. While the delegation policy is
+// other than [DelegateNever], a request to any other origin goes as in the
+// default mode, first without a token, and only the answer to a challenge
+// carries the user's credential; once the origin has challenged, later
+// requests to it carry a delegating token up front. With DelegateNever,
+// every request carries a token.
+//
+// A 401 Negotiate challenge to a preemptive token gets the same one retry
+// as in the default mode, with a fresh token.
+//
+// Default: off; a token goes only in answer to a challenge.
+func WithPreemptive() Option {
+	return func(c *config) error {
+		c.preemptive = true
 		return nil
 	}
 }
