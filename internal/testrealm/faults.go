@@ -71,33 +71,37 @@ func (r *Realm) ServiceTicket(path, principal string) error {
 // Changes to either database after the copy stay there. Stop the copy with
 // Close.
 func (r *Realm) StartCopy(dir string, env ...string) (*Realm, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("testrealm: %w", err)
-	}
-	c := &Realm{
-		Name:    r.Name,
-		Dir:     dir,
-		Config:  filepath.Join(dir, "krb5.conf"),
-		Profile: filepath.Join(dir, "kdc.conf"),
-		kdcLog:  filepath.Join(dir, "kdc.log"),
-	}
-	dump := filepath.Join(dir, "principal.dump")
-	if _, err := r.run(nil, "kdb5_util", "-r", r.Name, "dump", dump); err != nil {
-		return nil, err
-	}
-	stash, err := os.ReadFile(filepath.Join(r.Dir, "stash"))
+	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("testrealm: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "stash"), stash, 0o600); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("testrealm: %w", err)
 	}
-	for range 5 {
-		if err = c.startOnce([]string{"load", dump}, env...); err == nil {
-			return c, nil
-		}
+	c, err := newRealm(dir, r.Name)
+	if err != nil {
+		return nil, err
 	}
-	return nil, err
+	if err := c.startCopyOf(r, env); err != nil {
+		c.unlock()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Realm) startCopyOf(r *Realm, env []string) error {
+	dump := filepath.Join(c.Dir, "principal.dump")
+	if _, err := r.run(nil, "kdb5_util", "-r", r.Name, "dump", dump); err != nil {
+		return err
+	}
+	stash, err := os.ReadFile(filepath.Join(r.Dir, "stash"))
+	if err != nil {
+		return fmt.Errorf("testrealm: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(c.Dir, "stash"), stash, 0o600); err != nil {
+		return fmt.Errorf("testrealm: %w", err)
+	}
+	return c.startOnFreePort(c.writeConfig, []string{"load", dump}, env...)
 }
 
 // RewriteCCache rewrites the FILE ccache (format version 4) at path in

@@ -72,13 +72,7 @@ princ2=GeneralString:%[1]s
 		return err
 	}
 	r.pkinit = true
-	var err error
-	for range 5 {
-		if err = r.startOnce(newDatabase); err == nil {
-			return nil
-		}
-	}
-	return err
+	return r.startOnFreePort(r.writeConfig, nil)
 }
 
 func (r *Realm) pkinitFile(name string) string { return filepath.Join(r.Dir, "pkinit-"+name) }

@@ -7,6 +7,11 @@
 // [Realm.Env] and [Realm.UseInProcess]). Each realm has its own directory
 // and port, so parallel test packages do not meet.
 //
+// A realm outlives its KDC: [Open] reopens a directory that Start made
+// earlier, with the same principals and keys, on the same port when it is
+// free (the demo's -realm-dir does this). One process at a time holds a
+// realm's directory, from Start or Open until Close.
+//
 // It needs MIT krb5's server programs (Debian: krb5-kdc, krb5-admin-server,
 // krb5-user); [Start] reports which one is missing.
 //
@@ -55,30 +60,68 @@ type Realm struct {
 	Config  string // path of the realm's krb5.conf
 	Profile string // path of the KDC's kdc.conf
 
+	// MovedFrom is set by Open when the port the directory recorded was
+	// taken: the old address, "127.0.0.1:PORT". The KDC then listens on
+	// KDCAddr, which Open wrote into krb5.conf and kdc.conf. Otherwise "".
+	MovedFrom string
+
 	kdc    *exec.Cmd
 	kdcLog string
 	exited chan struct{} // closed when the KDC process ends
 	pkinit bool          // the configuration names the PKINIT files: see EnableAnonymousPKINIT
+	lock   *os.File      // held from Start or Open until Close: see lockDir
 }
 
 // Programs the realm runs, resolved from PATH and the sbin directories the
 // Debian packages use.
 var programs = []string{"kdb5_util", "kadmin.local", "krb5kdc", "kinit", "klist"}
 
-// Start creates a realm named name (DefaultName if empty) in dir, which
-// must exist and be empty or new, and starts its KDC. Stop it with Close.
+// Start creates a realm named name (DefaultName if empty) in dir, new or
+// holding no realm yet, and starts its KDC on a free port. Stop it with
+// Close. A directory that holds a realm already is refused: reopen it with
+// [Open].
 func Start(dir, name string) (*Realm, error) {
 	if name == "" {
 		name = DefaultName
 	}
-	for _, p := range programs {
-		if _, err := lookPath(p); err != nil {
-			return nil, fmt.Errorf("testrealm: %s not found (install krb5-kdc, krb5-admin-server and krb5-user): %w", p, err)
-		}
+	if err := checkPrograms(); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("testrealm: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("testrealm: %w", err)
 	}
+	holdsRealm := func() error {
+		if f := realmFiles(dir); len(f) > 0 {
+			return fmt.Errorf("testrealm: %s already holds a realm (%s): reopen it with Open", dir, strings.Join(f, ", "))
+		}
+		return nil
+	}
+	// Before the lock file is made, and again under the lock.
+	if err := holdsRealm(); err != nil {
+		return nil, err
+	}
+	r, err := newRealm(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := holdsRealm(); err != nil {
+		r.unlock()
+		return nil, err
+	}
+	if err := r.startOnFreePort(r.writeConfig, newDatabase); err != nil {
+		r.unlock()
+		return nil, err
+	}
+	return r, nil
+}
+
+// newRealm returns the realm name in dir, which it locks (see lockDir); the
+// KDC is not started.
+func newRealm(dir, name string) (*Realm, error) {
 	r := &Realm{
 		Name:    name,
 		Dir:     dir,
@@ -86,32 +129,49 @@ func Start(dir, name string) (*Realm, error) {
 		Profile: filepath.Join(dir, "kdc.conf"),
 		kdcLog:  filepath.Join(dir, "kdc.log"),
 	}
-	// A port that is free now may be taken before the KDC binds it; try a
-	// few times.
-	var err error
-	for range 5 {
-		if err = r.startOnce(newDatabase); err == nil {
-			return r, nil
-		}
+	if err := r.lockDir(); err != nil {
+		return nil, err
 	}
-	return nil, err
+	return r, nil
 }
 
-// startOnce starts the KDC on a free port: it writes the configuration,
-// makes the database with kdb5_util and db (its arguments after the realm)
-// unless there is one, and starts krb5kdc with env added to the realm's
-// environment. If this process dies without Close (a panicking test), so
-// does the KDC.
-func (r *Realm) startOnce(db []string, env ...string) error {
-	port, err := freePort()
-	if err != nil {
-		return fmt.Errorf("testrealm: free port: %w", err)
+func checkPrograms() error {
+	for _, p := range programs {
+		if _, err := lookPath(p); err != nil {
+			return fmt.Errorf("testrealm: %s not found (install krb5-kdc, krb5-admin-server and krb5-user): %w", p, err)
+		}
 	}
+	return nil
+}
+
+// startOnFreePort starts the KDC on a free port: configure(port) writes the
+// port into the configuration, then startKDC starts the KDC. A port that is
+// free now may be taken before the KDC binds it, so it tries a few.
+func (r *Realm) startOnFreePort(configure func(port int) error, db []string, env ...string) error {
+	var err error
+	for range 5 {
+		port, perr := freePort()
+		if perr != nil {
+			return fmt.Errorf("testrealm: free port: %w", perr)
+		}
+		if err = configure(port); err != nil {
+			return err
+		}
+		if err = r.startKDC(port, db, env...); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// startKDC starts the KDC on port, which the configuration names already:
+// it makes the database with kdb5_util and db (its arguments after the
+// realm) unless there is one, and starts krb5kdc with env added to the
+// realm's environment. If this process dies without Close (a panicking
+// test), so does the KDC.
+func (r *Realm) startKDC(port int, db []string, env ...string) error {
 	r.KDCAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := r.writeConfig(port); err != nil {
-		return err
-	}
-	if _, err := os.Stat(filepath.Join(r.Dir, "principal")); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(r.Dir, "principal")); db != nil && errors.Is(err, os.ErrNotExist) {
 		if _, err := r.run(nil, "kdb5_util", append([]string{"-r", r.Name}, db...)...); err != nil {
 			return err
 		}
@@ -136,13 +196,13 @@ func (r *Realm) startOnce(db []string, env ...string) error {
 	r.exited = make(chan struct{})
 	go func() { cmd.Wait(); close(r.exited) }()
 	if err := r.waitReady(5 * time.Second); err != nil {
-		r.Close()
+		r.StopKDC()
 		return err
 	}
 	return nil
 }
 
-// newDatabase are startOnce's kdb5_util arguments for a new realm.
+// newDatabase are startKDC's kdb5_util arguments for a new realm.
 var newDatabase = []string{"create", "-s", "-P", masterPassword}
 
 // waitReady waits until the KDC answers on TCP, or fails if it exits.
@@ -332,9 +392,14 @@ func (r *Realm) StopKDC() error {
 	return err
 }
 
-// Close stops the KDC. The directory is left to its owner (t.TempDir
-// removes it in tests).
-func (r *Realm) Close() error { return r.StopKDC() }
+// Close stops the KDC and lets go of the directory, which [Open] can
+// reopen. The directory is left to its owner (t.TempDir removes it in
+// tests).
+func (r *Realm) Close() error {
+	err := r.StopKDC()
+	r.unlock()
+	return err
+}
 
 // freePort finds a port that is free on 127.0.0.1 for both TCP and UDP.
 func freePort() (int, error) {
@@ -353,6 +418,22 @@ func freePort() (int, error) {
 		return port, nil
 	}
 	return 0, errors.New("no port free for both TCP and UDP")
+}
+
+// portFree reports whether port is free on 127.0.0.1 for both TCP and UDP.
+func portFree(port int) bool {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer l.Close()
+	u, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return false
+	}
+	u.Close()
+	return true
 }
 
 // lookPath finds prog on PATH or in the sbin directories, which a non-root
