@@ -106,8 +106,9 @@ func (tl *tools) fetchPython(t *testing.T, d *demo, r route) response {
 }
 
 // fetchGoClient runs negotiate-client -v, with -delegate if r delegates.
-// It exits 0 only for a 2xx that proved the server's identity; -v prints
-// the status line on stderr.
+// On a route that challenges, as every route of the matrix does, it exits
+// 0 only for a 2xx that proved the server's identity; -v prints the status
+// line on stderr.
 func (tl *tools) fetchGoClient(t *testing.T, d *demo, r route) response {
 	args := []string{"-v"}
 	if r.delegate {
