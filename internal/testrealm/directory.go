@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -194,11 +195,16 @@ func (r *Realm) lockDir() error {
 		return fmt.Errorf("testrealm: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := io.ReadAll(io.LimitReader(f, 32))
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return fmt.Errorf("testrealm: the realm in %s is in use: another process holds %s", r.Dir, path)
+			return fmt.Errorf("testrealm: the realm in %s is in use by process %s, which holds %s", r.Dir, bytes.TrimSpace(holder), path)
 		}
 		return fmt.Errorf("testrealm: lock %s: %w", path, err)
+	}
+	// The holder's process ID, for the next one's error.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	r.lock = f
 	return nil
