@@ -10,7 +10,8 @@
 // 127.0.0.1 (it needs the krb5-kdc, krb5-admin-server and krb5-user
 // packages: `make deps`), creates the user alice and the service key
 // HTTP/localhost, and prints the two exports and the curl line to try. The
-// realm and its KDC are removed when the demo exits.
+// realm and its KDC are removed when the demo exits, unless -realm-dir
+// keeps them (see below).
 //
 // With -keytab it serves with that keytab and the machine's Kerberos
 // configuration (KRB5_CONFIG is honoured). -hostname '*' accepts a ticket
@@ -39,6 +40,45 @@
 //
 // -selfcheck runs the whole round trip with the project's own client,
 // /delegated included, prints a one-line verdict and exits 0 or 1.
+//
+// # A realm that stays: -realm-dir
+//
+// With -realm-dir DIR the realm stays in DIR when the demo exits, and the
+// next run with the same DIR resumes it: the same principals and keys,
+// alice's password from DIR/alice.password and a fresh ticket for her, the
+// KDC on the same port if it is free, and so the same two exports. If the
+// port is taken, the KDC gets a new one, which the demo writes into
+// DIR/krb5.conf and DIR/kdc.conf. The log says which: "new realm",
+// "resumed realm" or "resumed realm on a new port". A DIR that is neither
+// new, nor empty, nor a realm the demo made is refused, and nothing in it
+// is touched; so is a DIR that a running demo holds.
+//
+// Add principals with kadmin.local (in /usr/sbin), while the demo runs or
+// not; the KDC finds them at once. A service gets a principal and a keytab
+// of its own. Keep -norandkey on ktadd: without it, ktadd gives the
+// principal a new key, and every keytab made before stops working
+// (DIR/http.keytab, if the principal is HTTP/localhost).
+//
+//	export KRB5_CONFIG=DIR/krb5.conf KRB5_KDC_PROFILE=DIR/kdc.conf
+//	kadmin.local -q "addprinc -pw bob-Passw0rd bob"
+//	kadmin.local -q "addprinc -randkey HTTP/app.localhost"
+//	kadmin.local -q "ktadd -norandkey -k DIR/app.keytab HTTP/app.localhost"
+//	KRB5CCNAME=FILE:DIR/bob.ccache kinit bob   # bob-Passw0rd
+//
+// The KDC runs while the demo runs: leave the demo running, and your own
+// service uses it through KRB5_CONFIG=DIR/krb5.conf with its own keytab.
+// The demo itself can be that service:
+//
+//	demo -keytab DIR/app.keytab -hostname app.localhost -listen 127.0.0.1:8081
+//	curl --negotiate -u : http://app.localhost:8081/whoami   # alice, with the demo's exports
+//	KRB5CCNAME=FILE:DIR/bob.ccache curl --negotiate -u : http://app.localhost:8081/whoami
+//
+// Without the demo, run the realm's KDC yourself, with the same two
+// exports: "krb5kdc -n" stays in the foreground until Ctrl-C, and
+// "krb5kdc -P DIR/kdc.pid" runs in the background until
+// "kill $(cat DIR/kdc.pid)"; it takes a second to exit. Stop it before the
+// demo runs on DIR again, or the demo finds the port taken and moves to a
+// new one.
 package main
 
 import (
@@ -82,7 +122,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.service, "service", "HTTP", "service part of the service principal")
 	fs.StringVar(&o.hostname, "hostname", "", "host part of the service principal, or * for any key in the keytab (default: localhost for the embedded realm, else the machine's hostname)")
 	fs.StringVar(&o.delegationDir, "delegation-dir", "", "store each user's delegated credential in this directory (mode 0700), one ccache per principal")
-	fs.StringVar(&o.realmDir, "realm-dir", "", "directory for the embedded realm (default: a temporary directory removed on exit)")
+	fs.StringVar(&o.realmDir, "realm-dir", "", "directory for the embedded realm, kept on exit and resumed by the next run with the same directory (default: a temporary directory removed on exit)")
 	fs.BoolVar(&o.selfcheck, "selfcheck", false, "run a client through every route, print a verdict and exit 0 or 1")
 	fs.StringVar(&o.sessionKeyFile, "session-key-file", "", "turn sessions on, with the keys in this file: one a line, 64 hex digits each; the first seals, all open")
 	fs.Func("allow-realm", "let in only principals of this realm (repeatable)", func(realm string) error {
@@ -111,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func serve(o options, stdout io.Writer, log *slog.Logger) error {
 	var user *demoUser
 	if o.keytab == "" {
-		r, u, err := startRealm(o.realmDir, o.service)
+		r, u, err := startRealm(o.realmDir, o.service, log)
 		if err != nil {
 			return err
 		}
