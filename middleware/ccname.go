@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -83,18 +85,17 @@ func CCacheName(principal string) (string, error) {
 		return "", errors.New("middleware: empty principal has no ccache name")
 	}
 	at := strings.LastIndexByte(principal, '@')
-	if at < 0 {
-		return hashedName(principal), nil
-	}
-	n := 0
-	for i := range len(principal) {
-		if literal(principal, i, at) {
-			n++
-		} else {
-			n += 3
+	n := 0 // the escaped name's length
+	if at >= 0 {
+		for i := range len(principal) {
+			if literal(principal, i, at) {
+				n++
+			} else {
+				n += 3
+			}
 		}
 	}
-	if n > MaxCCacheNameLen {
+	if at < 0 || n > MaxCCacheNameLen {
 		return hashedName(principal), nil
 	}
 	const hex = "0123456789ABCDEF"
@@ -128,6 +129,27 @@ func literal(s string, i, at int) bool {
 // A-Z a-z 0-9 and "@._+=,-". (literal has the rules for letters and ".".)
 func mayBeLiteral(c byte) bool {
 	return isAlnum(c) || strings.IndexByte("@._+=,-", c) >= 0
+}
+
+// A principal whose escaped name would be longer than MaxCCacheNameLen, or
+// that has no realm, gets a hashed name instead: hashedPrefix and the
+// SHA-256 of the principal in lower-case hex.
+const (
+	hashedPrefix = "sha256-"
+	hashedHexLen = 2 * sha256.Size
+)
+
+// hashedName returns principal's hashed name.
+func hashedName(principal string) string {
+	sum := sha256.Sum256([]byte(principal))
+	return hashedPrefix + hex.EncodeToString(sum[:])
+}
+
+// isHashedName reports whether name is a hashed name: hashedPrefix and 64
+// lower-case hex digits. No escaped name is one, as it has no "@".
+func isHashedName(name string) bool {
+	rest, ok := strings.CutPrefix(name, hashedPrefix)
+	return ok && len(rest) == hashedHexLen && isLowerHex(rest)
 }
 
 // PrincipalFromCCacheName returns the principal whose credential cache is

@@ -1,42 +1,20 @@
 package middleware
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
-// A principal whose escaped name would be longer than MaxCCacheNameLen, or
-// that has no realm, gets a hashed name instead: hashedPrefix and the
-// SHA-256 of the principal in lower-case hex. Its sidecar file, the hashed
-// name and sidecarSuffix, records the principal, so that the name stays
-// reversible.
+// The sidecar file of a hashed name, the hashed name and sidecarSuffix,
+// records the principal, so that the name stays reversible.
 const (
-	hashedPrefix  = "sha256-"
-	hashedHexLen  = 2 * sha256.Size
 	sidecarSuffix = ".principal"
 	// maxSidecarLen caps what is read of a sidecar: a principal longer
 	// than this would need a token far over any HTTP header's size.
 	maxSidecarLen = 1 << 20
 )
-
-// hashedName returns principal's hashed name.
-func hashedName(principal string) string {
-	sum := sha256.Sum256([]byte(principal))
-	return hashedPrefix + hex.EncodeToString(sum[:])
-}
-
-// isHashedName reports whether name is a hashed name: hashedPrefix and 64
-// lower-case hex digits. No escaped name is one, as it has no "@".
-func isHashedName(name string) bool {
-	rest, ok := strings.CutPrefix(name, hashedPrefix)
-	return ok && len(rest) == hashedHexLen && isLowerHex(rest)
-}
 
 // PrincipalFromCCacheFile returns the principal whose credential cache is
 // the file name in the delegation directory dir. For an escaped name it is
@@ -84,18 +62,4 @@ func readSidecar(path, base string) (string, error) {
 		return bad(fmt.Sprintf("records %.64q, whose ccache name is another", p))
 	}
 	return p, nil
-}
-
-// writeSidecar writes principal into the new file tmp, mode 0600: it
-// becomes a sidecar once renamed.
-func writeSidecar(tmp, principal string) error {
-	f, err := createTemp(tmp)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(f, principal)
-	if err == nil {
-		err = f.Chmod(0o600) // the file createTemp made: no link to follow
-	}
-	return errors.Join(err, f.Close())
 }
