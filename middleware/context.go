@@ -94,6 +94,28 @@ type Auth struct {
 	Err error
 }
 
+// authOf returns the Auth of a request whose token res accepted.
+//
+// Auth does not embed negotiate.Result, though it repeats seven of its
+// fields: its fields are documented for the handler, and some differ in
+// meaning. Delegated belongs to the middleware, which releases it, where a
+// Result's receiver must release it; OutputToken has already been sent;
+// Expiry is the session's end on a session request. Embedded, Result's
+// documentation would tell handlers to release the credential, and users
+// who build an Auth for a test, Auth{Principal: "alice@R"}, would no longer
+// compile.
+func authOf(res *negotiate.Result) Auth {
+	return Auth{
+		Principal:   res.Principal,
+		LocalName:   res.LocalName,
+		OutputToken: res.OutputToken,
+		Mech:        res.Mech,
+		Flags:       res.Flags,
+		Expiry:      res.Expiry,
+		Delegated:   res.Delegated,
+	}
+}
+
 // authContext is the context the middleware gives a request that
 // authenticated. It holds the Auth itself, where context.WithValue would
 // point to one, and the backing array of one response header value (the

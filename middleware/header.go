@@ -78,3 +78,14 @@ func decodeToken(param string, maxLen int) ([]byte, error) {
 	}
 	return tok, nil
 }
+
+// negotiateHeader returns the WWW-Authenticate value that carries the
+// acceptor's output token (RFC 4559 section 5).
+func negotiateHeader(tok []byte) string {
+	// A Kerberos AP-REP fits the stack buffer, so the string is the only
+	// allocation.
+	var buf [512]byte
+	b := append(buf[:0], scheme+" "...)
+	b = base64.StdEncoding.AppendEncode(b, tok)
+	return string(b)
+}

@@ -3,9 +3,7 @@ package middleware
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"reflect"
 	"time"
 
 	"github.com/negotiate-go/negotiate"
@@ -16,7 +14,7 @@ import (
 // Accept returns a nil error only for a complete security context that names
 // the client's principal; a context that needs another round trip is
 // reported as [negotiate.ErrIncomplete]. Its errors wrap the negotiate
-// sentinels, which decide between a refusal and a server fault. Whoever
+// sentinels, which decide between a attempt and a server fault. Whoever
 // receives a non-nil Result.Delegated owns it; the middleware releases it.
 // Accept must be safe for concurrent use.
 type Acceptor interface {
@@ -97,19 +95,6 @@ func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 	return m, nil
 }
 
-// isNil reports whether v is nil or an interface holding a nil pointer, map,
-// function and the like, which would fail at the first request.
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
-		return rv.IsNil()
-	}
-	return false
-}
-
 // Wrap returns a handler that authenticates each request and then, as the
 // package documentation's table says, calls next or answers itself. The
 // method value m.Wrap has the usual middleware shape,
@@ -131,12 +116,71 @@ type handler struct {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.m
 	start := time.Now()
-	var res negotiate.Result
-	tok, err := parseAuthorization(r.Header.Values("Authorization"), m.cfg.maxTokenSize)
-	if errors.Is(err, ErrNoCredentials) && m.sess != nil && m.serveSession(w, r, h.next, start) {
+	ctx, res, at := m.authenticate(r, start)
+
+	// The ccache: the delegated credential's, or a session's.
+	if at.err == nil {
+		if res.Delegated != nil {
+			// Deferred first, so it runs even if the hook or next panics.
+			defer m.release(r, res.Delegated)
+		}
+		if !at.session {
+			var path string
+			path, at = m.storeDelegated(&ctx.auth, res.Delegated, at)
+			if path != "" && m.store.policy == PerRequest {
+				defer m.store.discard(r, path)
+			}
+		} else if m.store != nil {
+			ctx.auth.CCache = m.store.sessionCCache(&ctx.auth)
+		}
+	}
+
+	// The response's headers, set before next runs, so that they go out
+	// with its first WriteHeader, Write, Flush or ResponseController call
+	// without wrapping w.
+	switch {
+	case at.err != nil: // refused: none
+	case at.session:
+		at = m.admitSession(w, r, ctx, at)
+	default:
+		if len(res.OutputToken) > 0 {
+			ctx.challenge[0] = negotiateHeader(res.OutputToken)
+			w.Header()["Www-Authenticate"] = ctx.challenge[:]
+		}
+		if m.sess != nil {
+			m.sess.issue(w, r, &ctx.auth, res.Expiry, start)
+		}
+	}
+
+	if at.err == nil {
+		m.pass(w, r, h.next, ctx, at)
 		return
 	}
-	if err == nil {
+	m.refuse(w, r, h.next, at)
+}
+
+// attempt is what authenticating one request found, as the request path
+// passes it on to the outcome, the log and, when err is set, refuse.
+type attempt struct {
+	err         error         // why the request is refused; nil while it is let in
+	principal   string        // whom the acceptor or the session cookie named, if anyone
+	elapsed     time.Duration // the time spent authenticating: Outcome.Duration
+	session     bool          // the request came with a session cookie that opened
+	storeFailed bool          // err is why the delegated credential could not be stored
+}
+
+// authenticate finds who sent r: the principal of its Negotiate token or,
+// when it carries none, of its session cookie. It returns the context of a
+// request that authenticated, with the acceptor's Result, and the attempt,
+// whose error says why the request is refused: no credentials, a failed
+// token or an authorization rule. A refused request's delegated credential
+// is released.
+func (m *Middleware) authenticate(r *http.Request, start time.Time) (*authContext, negotiate.Result, attempt) {
+	tok, err := parseAuthorization(r.Header.Values("Authorization"), m.cfg.maxTokenSize)
+	var res negotiate.Result
+	var ctx *authContext
+	switch {
+	case err == nil:
 		res, err = m.acc.Accept(tok)
 		if err == nil && res.Principal == "" {
 			err = ErrNoPrincipal // fail closed
@@ -146,214 +190,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// WithDelegationRequired and then fail, or panic, in Store.
 			res.Delegated = nil
 		}
+		if err == nil {
+			ctx = &authContext{Context: r.Context(), auth: authOf(&res)}
+		}
+	case errors.Is(err, ErrNoCredentials) && m.sess != nil:
+		// No token: a session cookie that opens stands in for one.
+		if ctx = m.sess.authContext(r, start); ctx != nil {
+			err = nil
+		}
 	}
-	elapsed := time.Since(start)
-	if err != nil {
-		// Nobody gets a failed request's credential.
+	at := attempt{err: err, principal: res.Principal, elapsed: time.Since(start)}
+	if ctx != nil {
+		at.principal, at.session = ctx.auth.Principal, ctx.auth.FromSession
+		if m.authz {
+			// Before the credential is stored or a session issued: a
+			// refused principal leaves nothing behind.
+			at.err = m.cfg.authz.authorize(&ctx.auth)
+		}
+	}
+	if at.err != nil {
+		// Nobody gets a refused request's credential.
 		m.release(r, res.Delegated)
-		m.refuse(w, r, h.next, err, res.Principal, elapsed, false)
-		return
 	}
-
-	ctx := &authContext{
-		Context: r.Context(),
-		auth: Auth{
-			Principal:   res.Principal,
-			LocalName:   res.LocalName,
-			OutputToken: res.OutputToken,
-			Mech:        res.Mech,
-			Flags:       res.Flags,
-			Expiry:      res.Expiry,
-			Delegated:   res.Delegated,
-		},
-	}
-	if m.authz {
-		// Before the credential is stored or a session issued: a refused
-		// principal leaves nothing behind.
-		if err := m.cfg.authz.authorize(&ctx.auth); err != nil {
-			m.release(r, res.Delegated)
-			m.refuse(w, r, h.next, err, res.Principal, elapsed, false)
-			return
-		}
-	}
-	if res.Delegated != nil {
-		// Deferred first, so it runs even if the hook or next panics.
-		defer m.release(r, res.Delegated)
-	} else if m.cfg.delegationRequired {
-		m.refuse(w, r, h.next, ErrNoDelegation, res.Principal, elapsed, false)
-		return
-	}
-	if res.Delegated != nil && m.store != nil {
-		path, err := m.store.save(res.Principal, res.Delegated)
-		if err != nil {
-			m.storeFailed(w, r, res.Principal, err, elapsed)
-			return
-		}
-		if m.store.policy == PerRequest {
-			defer m.store.discard(r, path)
-		}
-		ctx.auth.CCache = "FILE:" + path
-	}
-	if len(res.OutputToken) > 0 {
-		// Set before next runs, so the header goes out with the first
-		// WriteHeader, Write, Flush or ResponseController call without
-		// wrapping w.
-		ctx.challenge[0] = negotiateHeader(res.OutputToken)
-		w.Header()["Www-Authenticate"] = ctx.challenge[:]
-	}
-	if m.sess != nil {
-		m.sess.issue(w, r, &ctx.auth, res.Expiry, start)
-	}
-	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
-		log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated",
-			slog.String("principal", res.Principal),
-			slog.String("mech", res.Mech),
-			slog.String("remote_addr", r.RemoteAddr))
-	}
-	m.report(Outcome{Principal: res.Principal, Duration: elapsed})
-	h.next.ServeHTTP(w, r.WithContext(ctx))
-}
-
-// serveSession serves r, which carries no Negotiate token, with the session
-// of its cookie: it lets it in, or refuses it by an authorization rule. It
-// reports false, having written nothing, when r has no cookie that opens,
-// or one that cannot serve under WithDelegationRequired: r then goes on as
-// a request without credentials, so that the client negotiates.
-func (m *Middleware) serveSession(w http.ResponseWriter, r *http.Request, next http.Handler, start time.Time) bool {
-	sess, ok := m.sess.fromRequest(r, start)
-	if !ok {
-		return false
-	}
-	ctx := &authContext{
-		Context: r.Context(),
-		auth: Auth{
-			Principal:   sess.principal,
-			LocalName:   sess.localName,
-			Mech:        sess.mech,
-			Flags:       sess.flags,
-			FromSession: true,
-			Expiry:      time.Unix(sess.expiry, 0),
-		},
-	}
-	elapsed := time.Since(start)
-	if m.authz {
-		if err := m.cfg.authz.authorize(&ctx.auth); err != nil {
-			m.refuse(w, r, next, err, sess.principal, elapsed, true)
-			return true
-		}
-	}
-	if m.store != nil {
-		ctx.auth.CCache = m.store.sessionCCache(&sess)
-	}
-	if m.cfg.delegationRequired && ctx.auth.CCache == "" {
-		m.sess.ignored(r, "no_delegated_credential")
-		return false
-	}
-	// Unlike an Authorization header, a cookie does not keep shared caches
-	// from storing the response (RFC 9111 section 3.5). The handler may
-	// set a Cache-Control of its own.
-	ctx.challenge[0] = "private"
-	w.Header()["Cache-Control"] = ctx.challenge[:]
-	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
-		log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated by session cookie",
-			slog.String("principal", sess.principal),
-			slog.String("remote_addr", r.RemoteAddr))
-	}
-	m.report(Outcome{Principal: sess.principal, Duration: elapsed, Session: true})
-	next.ServeHTTP(w, r.WithContext(ctx))
-	return true
-}
-
-// refuse handles a request that did not authenticate, or that an
-// authorization rule refused: a server fault, an optional route, a request
-// without credentials, a failed token or a refused principal. session
-// reports that the request came with a session cookie that opened.
-func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, err error, principal string, elapsed time.Duration, session bool) {
-	noCreds := errors.Is(err, ErrNoCredentials)
-	switch {
-	case isServerFault(err):
-		m.logFailure(r, slog.LevelError, "negotiate: server fault", err, principal)
-		m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: http.StatusInternalServerError})
-		writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
-		return
-	case noCreds:
-		m.logFailure(r, slog.LevelDebug, "negotiate: no credentials", err, "")
-	case errors.Is(err, ErrNTLMOffered):
-		m.logFailure(r, slog.LevelInfo, "negotiate: NTLM offered", err, "")
-	case errors.Is(err, ErrNoDelegation):
-		m.logFailure(r, slog.LevelInfo, "negotiate: no delegated credential", err, principal)
-	case isAuthzErr(err):
-		m.logFailure(r, slog.LevelInfo, "negotiate: not authorized", err, principal)
-	default:
-		m.logFailure(r, slog.LevelInfo, "negotiate: authentication failed", err, principal)
-	}
-
-	if !m.cfg.required(r) {
-		m.report(Outcome{Reason: Reason(err), Duration: elapsed, Session: session})
-		if !noCreds {
-			r = r.WithContext(NewContext(r.Context(), &Auth{Err: err}))
-		}
-		next.ServeHTTP(w, r)
-		return
-	}
-	resp, challenge := m.cfg.forbidden, m.cfg.forbidden.status == http.StatusUnauthorized
-	if noCreds {
-		resp, challenge = m.cfg.unauthorized, true
-	}
-	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: resp.status, Session: session})
-	respond(w, r, resp, err, challenge)
-}
-
-// storeFailed answers 500 to a request whose delegated credential could not
-// be stored, and logs why at Error. The caller releases the credential.
-func (m *Middleware) storeFailed(w http.ResponseWriter, r *http.Request, principal string, cause error, elapsed time.Duration) {
-	err := fmt.Errorf("%w in %s: %w", ErrCCacheStore, m.store.dir, cause)
-	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelError) {
-		log.LogAttrs(r.Context(), slog.LevelError, "negotiate: storing the delegated credential failed",
-			slog.String("reason", Reason(err)),
-			slog.String("error", err.Error()),
-			slog.String("principal", principal),
-			slog.String("delegation_dir", m.store.dir),
-			slog.String("remote_addr", r.RemoteAddr))
-	}
-	m.report(Outcome{Reason: Reason(err), Duration: elapsed, Status: http.StatusInternalServerError})
-	writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
-}
-
-// logFailure logs a request that did not authenticate. It never logs the
-// token: only the reason, the acceptor's error text, the principal the
-// acceptor named if any, and a hint for the operator.
-func (m *Middleware) logFailure(r *http.Request, level slog.Level, msg string, err error, principal string) {
-	ctx := r.Context()
-	log := m.cfg.logger
-	if !log.Enabled(ctx, level) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 5)
-	attrs = append(attrs, slog.String("reason", Reason(err)), slog.String("error", err.Error()))
-	if principal != "" {
-		attrs = append(attrs, slog.String("principal", principal))
-	}
-	if h := hint(err); h != "" {
-		attrs = append(attrs, slog.String("hint", h))
-	}
-	attrs = append(attrs, slog.String("remote_addr", r.RemoteAddr))
-	log.LogAttrs(ctx, level, msg, attrs...)
-}
-
-// release releases a delegated credential, if any, and logs a failure to.
-func (m *Middleware) release(r *http.Request, c negotiate.Credential) {
-	if c == nil {
-		return
-	}
-	if err := c.Release(); err != nil {
-		m.cfg.logger.LogAttrs(r.Context(), slog.LevelWarn, "negotiate: releasing the delegated credential failed",
-			slog.String("error", err.Error()))
-	}
-}
-
-func (m *Middleware) report(o Outcome) {
-	if m.cfg.hook != nil {
-		m.cfg.hook(o)
-	}
+	return ctx, res, at
 }

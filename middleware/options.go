@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 )
 
@@ -252,4 +253,17 @@ func checkStatus(status int) error {
 		return fmt.Errorf("status %d is not within 400 to 599", status)
 	}
 	return nil
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map,
+// function and the like, which would fail at the first request.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }

@@ -1,20 +1,115 @@
 package middleware
 
 import (
-	"encoding/base64"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 )
 
-// negotiateHeader returns the WWW-Authenticate value that carries the
-// acceptor's output token (RFC 4559 section 5).
-func negotiateHeader(tok []byte) string {
-	// A Kerberos AP-REP fits the stack buffer, so the string is the only
-	// allocation.
-	var buf [512]byte
-	b := append(buf[:0], scheme+" "...)
-	b = base64.StdEncoding.AppendEncode(b, tok)
-	return string(b)
+// pass lets in a request that authenticated and that the authorization
+// rules let in: it logs it, reports it, and runs next with ctx.
+func (m *Middleware) pass(w http.ResponseWriter, r *http.Request, next http.Handler, ctx *authContext, at attempt) {
+	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
+		if at.session {
+			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated by session cookie",
+				slog.String("principal", at.principal),
+				slog.String("remote_addr", r.RemoteAddr))
+		} else {
+			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated",
+				slog.String("principal", at.principal),
+				slog.String("mech", ctx.auth.Mech),
+				slog.String("remote_addr", r.RemoteAddr))
+		}
+	}
+	m.report(Outcome{Principal: at.principal, Duration: at.elapsed, Session: at.session})
+	next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// refuse answers a request that did not authenticate, or that an
+// authorization rule refused, at.err saying why: a server fault (500), an
+// optional route (next runs anonymous), a request without credentials (the
+// unauthorized response), a failed token or a refused principal (the
+// forbidden response).
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, at attempt) {
+	err := at.err
+	noCreds := errors.Is(err, ErrNoCredentials)
+	switch {
+	case at.storeFailed:
+		m.logStoreFailed(r, at)
+	case isServerFault(err):
+		m.logFailure(r, slog.LevelError, "negotiate: server fault", err, at.principal)
+	case noCreds:
+		m.logFailure(r, slog.LevelDebug, "negotiate: no credentials", err, "")
+	case errors.Is(err, ErrNTLMOffered):
+		m.logFailure(r, slog.LevelInfo, "negotiate: NTLM offered", err, "")
+	case errors.Is(err, ErrNoDelegation):
+		m.logFailure(r, slog.LevelInfo, "negotiate: no delegated credential", err, at.principal)
+	case isAuthzErr(err):
+		m.logFailure(r, slog.LevelInfo, "negotiate: not authorized", err, at.principal)
+	default:
+		m.logFailure(r, slog.LevelInfo, "negotiate: authentication failed", err, at.principal)
+	}
+
+	switch {
+	case isServerFault(err): // a failure to store the credential is one
+		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Status: http.StatusInternalServerError})
+		writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
+	case !m.cfg.required(r):
+		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Session: at.session})
+		if !noCreds {
+			r = r.WithContext(NewContext(r.Context(), &Auth{Err: err}))
+		}
+		next.ServeHTTP(w, r)
+	default:
+		resp, challenge := m.cfg.forbidden, m.cfg.forbidden.status == http.StatusUnauthorized
+		if noCreds {
+			resp, challenge = m.cfg.unauthorized, true
+		}
+		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Status: resp.status, Session: at.session})
+		respond(w, r, resp, err, challenge)
+	}
+}
+
+// logFailure logs a request that did not authenticate. It never logs the
+// token: only the reason, the acceptor's error text, the principal the
+// acceptor named if any, and a hint for the operator.
+func (m *Middleware) logFailure(r *http.Request, level slog.Level, msg string, err error, principal string) {
+	ctx := r.Context()
+	log := m.cfg.logger
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 5)
+	attrs = append(attrs, slog.String("reason", Reason(err)), slog.String("error", err.Error()))
+	if principal != "" {
+		attrs = append(attrs, slog.String("principal", principal))
+	}
+	if h := hint(err); h != "" {
+		attrs = append(attrs, slog.String("hint", h))
+	}
+	attrs = append(attrs, slog.String("remote_addr", r.RemoteAddr))
+	log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// logStoreFailed logs at Error why a request's delegated credential could
+// not be stored, with the directory.
+func (m *Middleware) logStoreFailed(r *http.Request, at attempt) {
+	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelError) {
+		log.LogAttrs(r.Context(), slog.LevelError, "negotiate: storing the delegated credential failed",
+			slog.String("reason", Reason(at.err)),
+			slog.String("error", at.err.Error()),
+			slog.String("principal", at.principal),
+			slog.String("delegation_dir", m.store.dir),
+			slog.String("remote_addr", r.RemoteAddr))
+	}
+}
+
+// report gives the outcome hook, if any, the outcome of a request.
+func (m *Middleware) report(o Outcome) {
+	if m.cfg.hook != nil {
+		m.cfg.hook(o)
+	}
 }
 
 // respond answers a refused request with resp: its handler, which reads err

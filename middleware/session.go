@@ -53,6 +53,45 @@ func (s *sessions) fromRequest(r *http.Request, now time.Time) (session, bool) {
 	return session{}, false
 }
 
+// authContext returns the context of a request that authenticates by its
+// session cookie at now, or nil when no cookie of r opens. Its Auth has only
+// what the cookie carries.
+func (s *sessions) authContext(r *http.Request, now time.Time) *authContext {
+	sess, ok := s.fromRequest(r, now)
+	if !ok {
+		return nil
+	}
+	return &authContext{
+		Context: r.Context(),
+		auth: Auth{
+			Principal:   sess.principal,
+			LocalName:   sess.localName,
+			Mech:        sess.mech,
+			Flags:       sess.flags,
+			FromSession: true,
+			Expiry:      time.Unix(sess.expiry, 0),
+		},
+	}
+}
+
+// admitSession finishes a session request that is let in: it makes the
+// response private. Under WithDelegationRequired, a session without a
+// ccache cannot serve: admitSession then returns the attempt of a request
+// without credentials, so that the client negotiates, and delegates,
+// again.
+func (m *Middleware) admitSession(w http.ResponseWriter, r *http.Request, ctx *authContext, at attempt) attempt {
+	if m.cfg.delegationRequired && ctx.auth.CCache == "" {
+		m.sess.ignored(r, "no_delegated_credential")
+		return attempt{err: ErrNoCredentials, elapsed: at.elapsed}
+	}
+	// Unlike an Authorization header, a cookie does not keep shared caches
+	// from storing the response (RFC 9111 section 3.5). The handler may
+	// set a Cache-Control of its own.
+	ctx.challenge[0] = "private"
+	w.Header()["Cache-Control"] = ctx.challenge[:]
+	return at
+}
+
 func (s *sessions) ignored(r *http.Request, why string) {
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: session cookie ignored",

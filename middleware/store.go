@@ -104,6 +104,31 @@ func randomHex(n int) string {
 // tempName returns a fresh temporary file name, which no ccache name can be.
 func tempName() string { return tempPrefix + randomHex(tempHexLen/2) }
 
+// storeDelegated stores cred, the delegated credential of a Negotiate
+// request that is let in, if a delegation directory is set, and names its
+// file in a.CCache. It returns the file's path, or "" when it stored
+// nothing, and the attempt, whose error is set when the request must be
+// refused: [ErrNoDelegation] without a credential under
+// WithDelegationRequired, or the failure to store it.
+func (m *Middleware) storeDelegated(a *Auth, cred negotiate.Credential, at attempt) (string, attempt) {
+	if cred == nil {
+		if m.cfg.delegationRequired {
+			at.err = ErrNoDelegation
+		}
+		return "", at
+	}
+	if m.store == nil {
+		return "", at
+	}
+	path, err := m.store.save(at.principal, cred)
+	if err != nil {
+		at.err, at.storeFailed = fmt.Errorf("%w in %s: %w", ErrCCacheStore, m.store.dir, err), true
+		return "", at
+	}
+	a.CCache = "FILE:" + path
+	return path, at
+}
+
 // save stores cred, principal's delegated credential, under the policy's
 // name and returns the file's path. For a hashed name it first records the
 // principal in the name's sidecar file, afresh each time, so that the
@@ -234,15 +259,15 @@ func (s *store) discard(r *http.Request, path string) {
 	}
 }
 
-// sessionCCache returns the ccache that a session request may use: the
-// principal's file in the delegation directory, when the session
+// sessionCCache returns the ccache that a, a session request's Auth, may
+// use: the principal's file in the delegation directory, when the session
 // began with a delegating request and the PerPrincipal policy keeps such
 // files, and the file is there. Otherwise it returns "".
-func (s *store) sessionCCache(sess *session) string {
-	if s.policy != PerPrincipal || sess.flags&negotiate.FlagDelegate == 0 {
+func (s *store) sessionCCache(a *Auth) string {
+	if s.policy != PerPrincipal || a.Flags&negotiate.FlagDelegate == 0 {
 		return ""
 	}
-	name, err := CCacheName(sess.principal)
+	name, err := CCacheName(a.Principal)
 	if err != nil {
 		return ""
 	}
@@ -251,4 +276,15 @@ func (s *store) sessionCCache(sess *session) string {
 		return ""
 	}
 	return "FILE:" + path
+}
+
+// release releases a delegated credential, if any, and logs a failure to.
+func (m *Middleware) release(r *http.Request, c negotiate.Credential) {
+	if c == nil {
+		return
+	}
+	if err := c.Release(); err != nil {
+		m.cfg.logger.LogAttrs(r.Context(), slog.LevelWarn, "negotiate: releasing the delegated credential failed",
+			slog.String("error", err.Error()))
+	}
 }
