@@ -94,16 +94,18 @@ type Auth struct {
 	Err error
 }
 
-// authOf returns the Auth of a request whose token res accepted.
+// authOf returns the Auth of a request whose token the acceptor accepted
+// with res.
 //
-// Auth does not embed negotiate.Result, though it repeats seven of its
-// fields: its fields are documented for the handler, and some differ in
-// meaning. Delegated belongs to the middleware, which releases it, where a
-// Result's receiver must release it; OutputToken has already been sent;
-// Expiry is the session's end on a session request. Embedded, Result's
-// documentation would tell handlers to release the credential, and users
-// who build an Auth for a test, Auth{Principal: "alice@R"}, would no longer
-// compile.
+// Auth repeats seven of Result's fields rather than embed a
+// negotiate.Result, on purpose. Its fields are documented for the handler,
+// and some mean something else there: the middleware owns and releases
+// Delegated, where Result tells its receiver to release it; OutputToken has
+// already been sent; Expiry is the session's end on a session request.
+// Embedded, Result's documentation would tell handlers to release the
+// credential, and an Auth built as NewContext's documentation invites, for
+// a test or by other middleware (Auth{Principal: "alice@R"}), would no
+// longer compile.
 func authOf(res *negotiate.Result) Auth {
 	return Auth{
 		Principal:   res.Principal,
