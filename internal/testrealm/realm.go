@@ -371,11 +371,17 @@ func (r *Realm) run(stdin *strings.Reader, prog string, args ...string) (string,
 		return out.String(), fmt.Errorf("testrealm: %s %s: %w: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(out.Bytes()))
 	}
 	// kadmin.local exits 0 when a query fails; it says so on its output.
-	if prog == "kadmin.local" && bytes.Contains(out.Bytes(), []byte("while ")) {
+	if prog == "kadmin.local" && kadminFailed.Match(out.Bytes()) {
 		return out.String(), fmt.Errorf("testrealm: kadmin.local %s: %s", strings.Join(args, " "), bytes.TrimSpace(out.Bytes()))
 	}
 	return out.String(), nil
 }
+
+// kadminFailed matches kadmin.local's output for a query that failed:
+// "add_principal: Principal or policy already exists while creating ...",
+// a usage message for bad arguments, or ktadd's "kadmin.local: Principal
+// X does not exist."
+var kadminFailed = regexp.MustCompile(`(?m)while |^usage: |^kadmin\.local: `)
 
 // StopKDC stops the KDC by its PID and waits for it; the realm's files
 // stay, and tickets already issued stay valid.
