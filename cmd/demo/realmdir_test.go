@@ -203,3 +203,27 @@ func TestRealmDirRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestRealmDirFailedSetup: when a new realm cannot be made (here a service
+// name that kadmin.local refuses), -realm-dir is left as it was: removed if
+// the demo made it, empty if it was empty, so the next run starts afresh.
+func TestRealmDirFailedSetup(t *testing.T) {
+	bin := buildDemo(t)
+	parent := t.TempDir()
+	empty := filepath.Join(parent, "empty")
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{filepath.Join(parent, "new"), empty} {
+		out, err := exec.Command(bin, "-listen", "127.0.0.1:0", "-realm-dir", dir, "-service", "a b").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "embedded realm") {
+			t.Errorf("-realm-dir %s -service 'a b': %v, want the realm's error:\n%s", dir, err, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(parent, "new")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the new directory is still there: %v", err)
+	}
+	if entries, err := os.ReadDir(empty); err != nil || len(entries) != 0 {
+		t.Errorf("the empty directory holds %v (%v)", entries, err)
+	}
+}
