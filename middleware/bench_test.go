@@ -8,15 +8,6 @@ import (
 	"github.com/negotiate-go/negotiate"
 )
 
-// fixedAcceptor returns the same answer every time, so that benchmarks
-// measure the middleware and not the fake.
-type fixedAcceptor struct {
-	res negotiate.Result
-	err error
-}
-
-func (a fixedAcceptor) Accept([]byte) (negotiate.Result, error) { return a.res, a.err }
-
 // discardWriter is a ResponseWriter that keeps nothing, reused across
 // iterations.
 type discardWriter struct {

@@ -1,12 +1,9 @@
 package middleware
 
 import (
-	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,74 +176,5 @@ func TestPrincipalFromCCacheFile(t *testing.T) {
 		if p, err := PrincipalFromCCacheFile(dir, name); err == nil {
 			t.Errorf("PrincipalFromCCacheFile(%s) = %q, want an error", name, p)
 		}
-	}
-}
-
-// TestSweepSidecars checks that a sidecar goes once no ccache of its hashed
-// name is left and it is over a minute old, and not before.
-func TestSweepSidecars(t *testing.T) {
-	dir := delegDir(t)
-	var buf syncBuffer
-	mw, err := New(newFake(), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithDelegationDir(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mw.Close()
-	now := time.Now()
-	past, future, old := now.Add(-time.Hour), now.Add(time.Hour), now.Add(-2*time.Minute)
-	p := func(i int) string { return fmt.Sprintf("%s%d@EXAMPLE.TEST", strings.Repeat("x", 200), i) }
-
-	// Removed: an expired ccache and its sidecar; an old sidecar of
-	// nothing; an expired ccache whose sidecar is gone.
-	writeCCache(t, dir, sha256Name(p(1)), p(1), past)
-	writeSidecarFile(t, dir, sha256Name(p(1)), p(1), old)
-	writeSidecarFile(t, dir, sha256Name(p(2)), p(2), old)
-	writeCCache(t, dir, sha256Name(p(3)), p(3), past)
-	wantRemoved := []string{
-		sha256Name(p(1)) + " " + p(1),
-		sha256Name(p(1)) + sidecarSuffix + " ",
-		sha256Name(p(2)) + sidecarSuffix + " ",
-		sha256Name(p(3)) + " ",
-	}
-	// Kept: old sidecars of live ccaches, per principal and per request,
-	// and a fresh sidecar of nothing, as a request leaves it before its
-	// ccache is in place.
-	writeCCache(t, dir, sha256Name(p(4)), p(4), future)
-	writeSidecarFile(t, dir, sha256Name(p(4)), p(4), old)
-	writeCCache(t, dir, sha256Name(p(5))+"~0123456789abcdef", p(5), future)
-	writeSidecarFile(t, dir, sha256Name(p(5)), p(5), old)
-	writeSidecarFile(t, dir, sha256Name(p(6)), p(6), now)
-
-	before := dirNames(t, dir)
-	files, err := sweep(dir, now, &mw.store.mu)
-	if err != nil {
-		t.Error(err)
-	}
-	var got []string
-	for _, f := range files {
-		got = append(got, f.Name+" "+f.Principal)
-	}
-	slices.Sort(got)
-	slices.Sort(wantRemoved)
-	if !slices.Equal(got, wantRemoved) {
-		t.Errorf("removed\n%q\nwant\n%q", got, wantRemoved)
-	}
-	var want []string
-	for _, n := range before {
-		if !slices.ContainsFunc(wantRemoved, func(r string) bool { return strings.HasPrefix(r, n+" ") }) {
-			want = append(want, n)
-		}
-	}
-	if names := dirNames(t, dir); !slices.Equal(names, want) {
-		t.Errorf("left\n%q\nwant\n%q", names, want)
-	}
-
-	// The log of SweepNow names each kind.
-	writeSidecarFile(t, dir, sha256Name(p(2)), p(2), old)
-	if n, err := mw.SweepNow(); n != 1 || err != nil {
-		t.Errorf("SweepNow: %d, %v", n, err)
-	}
-	if out := buf.String(); !strings.Contains(out, `msg="negotiate: removed the principal file of ccaches that are gone" file=`+sha256Name(p(2))+sidecarSuffix) {
-		t.Errorf("log:\n%s", out)
 	}
 }

@@ -9,14 +9,10 @@ import (
 	"github.com/negotiate-go/negotiate"
 )
 
-// benchKey is a fixed session key for benchmarks and tests.
-var benchKey = []byte("0123456789abcdef0123456789abcdef")
-
 // BenchmarkSession is a request that authenticates with a session cookie
 // alone: one AES-GCM open, no acceptor call. Compare with BenchmarkPass.
 func BenchmarkSession(b *testing.B) {
-	acc := &countingAcceptor{Acceptor: fixedAcceptor{res: negotiate.Result{Principal: alice, LocalName: "alice",
-		Mech: negotiate.MechKerberos, OutputToken: apRep, Expiry: time.Now().Add(10 * time.Hour)}}}
+	acc := newFake()
 	mw, err := New(acc, quiet, WithSessions(), WithSessionKeys(benchKey))
 	if err != nil {
 		b.Fatal(err)
