@@ -119,8 +119,8 @@ func Start(dir, name string) (*Realm, error) {
 	return r, nil
 }
 
-// newRealm returns the realm name in dir, which it locks (see lockDir); the
-// KDC is not started.
+// newRealm returns the Realm of the realm called name in dir and locks dir
+// (see lockDir); it starts no KDC.
 func newRealm(dir, name string) (*Realm, error) {
 	r := &Realm{
 		Name:    name,
@@ -166,8 +166,8 @@ func (r *Realm) startOnFreePort(configure func(port int) error, db []string, env
 
 // startKDC starts the KDC on port, which the configuration names already:
 // it makes the database with kdb5_util and db (its arguments after the
-// realm) unless there is one, and starts krb5kdc with env added to the
-// realm's environment. If this process dies without Close (a panicking
+// realm) unless there is one (with db nil, there must be one), and starts
+// krb5kdc with env added to the realm's environment. If this process dies without Close (a panicking
 // test), so does the KDC.
 func (r *Realm) startKDC(port int, db []string, env ...string) error {
 	r.KDCAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
