@@ -145,16 +145,24 @@ func TestCCacheNameCaseFold(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CCacheName(%q): %v", p, err)
 			}
-			for other, q := range names {
-				if strings.EqualFold(name, other) {
-					t.Errorf("%q and %q get names %q and %q, equal under case folding", p, q, name, other)
-				}
-			}
-			names[name] = p
-			if back, err := PrincipalFromCCacheName(name); err != nil || back != p {
-				t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, back, err, p)
-			}
+			checkOwnName(t, names, p, name)
 		}
+	}
+}
+
+// checkOwnName checks that name, p's ccache name, maps back to p and is
+// equal under case folding to none of the names in seen, each of another
+// principal, and adds it to seen.
+func checkOwnName(t *testing.T, seen map[string]string, p, name string) {
+	t.Helper()
+	for other, q := range seen {
+		if strings.EqualFold(name, other) {
+			t.Errorf("%q and %q get names %q and %q, equal under case folding", p, q, name, other)
+		}
+	}
+	seen[name] = p
+	if back, err := PrincipalFromCCacheName(name); err != nil || back != p {
+		t.Errorf("PrincipalFromCCacheName(%q) = %q, %v, want %q", name, back, err, p)
 	}
 }
 

@@ -98,16 +98,7 @@ func TestDelegationNames(t *testing.T) {
 		if rec := serve(h, "deleg:"+p); rec.Code != 200 {
 			t.Fatalf("%q: status %d", p, rec.Code)
 		}
-		name := filepath.Base(path)
-		for n, other := range seen {
-			if strings.EqualFold(n, name) {
-				t.Errorf("%q and %q share the file %q, but for case %q", p, other, n, name)
-			}
-		}
-		seen[name] = p
-		if back, err := PrincipalFromCCacheName(name); err != nil || back != p {
-			t.Errorf("%q: file %q maps back to %q, %v", p, name, back, err)
-		}
+		checkOwnName(t, seen, p, filepath.Base(path))
 		if _, err := os.Stat(path); err != nil {
 			t.Errorf("%q: %v", p, err)
 		}
@@ -221,9 +212,7 @@ func TestDelegationPerRequest(t *testing.T) {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.Start()
 	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL+"/panic", nil)
-	req.Header.Set("Authorization", neg("deleg:"+alice))
-	if res, err := srv.Client().Do(req); err == nil {
+	if res, err := sendToken(srv, "/panic", "deleg:"+alice); err == nil {
 		res.Body.Close()
 		t.Errorf("status %d from a panicking handler", res.StatusCode)
 	}
@@ -267,11 +256,10 @@ func TestDelegationRequired(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			buf, logger := newLog(slog.LevelInfo)
 			var outcome Outcome
 			acc := delegFake()
-			mw, err := New(acc, append([]Option{WithLogger(logger), WithOutcomeHook(func(o Outcome) { outcome = o })}, tt.opts...)...)
+			mw, err := New(acc, append([]Option{logger, WithOutcomeHook(func(o Outcome) { outcome = o })}, tt.opts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -359,11 +347,10 @@ func TestDelegationStoreFailure(t *testing.T) {
 				}
 			}
 			dir := delegDir(t)
-			var buf syncBuffer
-			logger := slog.New(slog.NewTextHandler(&buf, nil))
+			buf, logger := newLog(slog.LevelInfo)
 			var outcome Outcome
 			acc := delegFake()
-			mw, err := New(acc, WithLogger(logger), WithDelegationDir(dir), WithOutcomeHook(func(o Outcome) { outcome = o }))
+			mw, err := New(acc, logger, WithDelegationDir(dir), WithOutcomeHook(func(o Outcome) { outcome = o }))
 			if err != nil {
 				t.Fatal(err)
 			}

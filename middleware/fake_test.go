@@ -160,28 +160,27 @@ func fakeResult(kind string, cred *fakeCred) (negotiate.Result, error) {
 		return negotiate.Result{Mech: negotiate.MechKerberos}, nil
 	case "replay":
 		return negotiate.Result{Principal: "mallory@EXAMPLE.TEST"}, gssErr(negotiate.ErrReplay)
-	case "skew":
-		return negotiate.Result{}, gssErr(negotiate.ErrClockSkew)
-	case "expired":
-		return negotiate.Result{}, gssErr(negotiate.ErrTicketExpired)
-	case "wrongsvc":
-		return negotiate.Result{}, gssErr(negotiate.ErrWrongService)
-	case "kvno":
-		return negotiate.Result{}, gssErr(negotiate.ErrStaleKeytab)
-	case "enctype":
-		return negotiate.Result{}, gssErr(negotiate.ErrKeytabEnctype)
-	case "anonymous":
-		return negotiate.Result{}, gssErr(negotiate.ErrAnonymous)
-	case "badmech":
-		return negotiate.Result{}, gssErr(negotiate.ErrBadMech)
 	case "incomplete":
 		return negotiate.Result{OutputToken: []byte("more")}, gssErr(negotiate.ErrIncomplete)
-	case "servercred":
-		return negotiate.Result{}, gssErr(negotiate.ErrServerCredentials)
 	case "internal": // wraps no sentinel: category unknown, a server fault to the middleware
 		return negotiate.Result{}, fmt.Errorf("gss: unexpected (%s)", secretDetail)
 	}
+	if sentinel, ok := fakeFailures[kind]; ok {
+		return negotiate.Result{}, gssErr(sentinel)
+	}
 	return negotiate.Result{}, gssErr(negotiate.ErrDefectiveToken)
+}
+
+// fakeFailures are the kinds that fail with nothing but a sentinel.
+var fakeFailures = map[string]error{
+	"skew":       negotiate.ErrClockSkew,
+	"expired":    negotiate.ErrTicketExpired,
+	"wrongsvc":   negotiate.ErrWrongService,
+	"kvno":       negotiate.ErrStaleKeytab,
+	"enctype":    negotiate.ErrKeytabEnctype,
+	"anonymous":  negotiate.ErrAnonymous,
+	"badmech":    negotiate.ErrBadMech,
+	"servercred": negotiate.ErrServerCredentials,
 }
 
 // b64 is the base64 of a fake token of the given kind.

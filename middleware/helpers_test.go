@@ -78,7 +78,25 @@ func serveCookie(h http.Handler, c *http.Cookie) *httptest.ResponseRecorder {
 	return rec
 }
 
-// syncBuffer is a bytes.Buffer for a logger that a sweeper may write to.
+// newLog returns a buffer and the option that logs into it, as text, at
+// level and above.
+func newLog(level slog.Level) (*syncBuffer, Option) {
+	buf := new(syncBuffer)
+	return buf, WithLogger(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: level})))
+}
+
+// sendToken sends GET path to srv with a fake token of kind.
+func sendToken(srv *httptest.Server, path, kind string) (*http.Response, error) {
+	req, err := http.NewRequest("GET", srv.URL+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", neg(kind))
+	return srv.Client().Do(req)
+}
+
+// syncBuffer is a bytes.Buffer for a logger that a sweeper or a server
+// goroutine may write to.
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -15,35 +14,52 @@ import (
 	"github.com/negotiate-go/negotiate"
 )
 
+// semanticsCase is a request of TestSemantics and what must come of it.
+type semanticsCase struct {
+	name          string
+	opts          []Option
+	auth          []string // Authorization header values
+	wantStatus    int
+	wantBody      string
+	wantChallenge []string // WWW-Authenticate values; nil: none
+	wantPrincipal string   // seen by next
+	wantFailure   string   // Reason seen by next, or by a custom handler
+	wantCalls     int32    // acceptor calls
+	wantOutcome   Outcome  // Duration ignored
+}
+
+// unauthorized is a request with the Authorization values auth that
+// carries no credentials: the default 401 and its challenge.
+func unauthorized(name string, auth ...string) semanticsCase {
+	return semanticsCase{name: name, auth: auth, wantStatus: 401, wantBody: "Unauthorized\n", wantChallenge: []string{"Negotiate"},
+		wantOutcome: Outcome{Reason: "no_credentials", Status: 401}}
+}
+
+// forbidden is a request with the Authorization values auth that fails for
+// reason, after calls calls to the acceptor: the default 403.
+func forbidden(name, reason string, calls int32, auth ...string) semanticsCase {
+	return semanticsCase{name: name, auth: auth, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: calls,
+		wantOutcome: Outcome{Reason: reason, Status: 403}}
+}
+
+// with returns c with opts.
+func (c semanticsCase) with(opts ...Option) semanticsCase {
+	c.opts = opts
+	return c
+}
+
 func TestSemantics(t *testing.T) {
 	optional := WithAuthRequired(func(*http.Request) bool { return false })
 	mutual := mutualHeader
 
-	tests := []struct {
-		name          string
-		opts          []Option
-		auth          []string // Authorization header values
-		wantStatus    int
-		wantBody      string
-		wantChallenge []string // WWW-Authenticate values; nil: none
-		wantPrincipal string   // seen by next
-		wantFailure   string   // Reason seen by next, or by a custom handler
-		wantCalls     int32    // acceptor calls
-		wantOutcome   Outcome  // Duration ignored
-	}{
+	tests := []semanticsCase{
 		// Not attempted, required.
-		{name: "no header", wantStatus: 401, wantBody: "Unauthorized\n", wantChallenge: []string{"Negotiate"},
-			wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
-		{name: "other scheme", auth: []string{"Basic YWxpY2U6cHc="}, wantStatus: 401, wantBody: "Unauthorized\n",
-			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
-		{name: "scheme prefix only", auth: []string{"NegotiateX " + b64("alice")}, wantStatus: 401, wantBody: "Unauthorized\n",
-			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
-		{name: "bare Negotiate", auth: []string{"Negotiate"}, wantStatus: 401, wantBody: "Unauthorized\n",
-			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
-		{name: "bare Negotiate with spaces", auth: []string{"  Negotiate \t "}, wantStatus: 401, wantBody: "Unauthorized\n",
-			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
-		{name: "empty value", auth: []string{""}, wantStatus: 401, wantBody: "Unauthorized\n",
-			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		unauthorized("no header"),
+		unauthorized("other scheme", "Basic YWxpY2U6cHc="),
+		unauthorized("scheme prefix only", "NegotiateX "+b64("alice")),
+		unauthorized("bare Negotiate", "Negotiate"),
+		unauthorized("bare Negotiate with spaces", "  Negotiate \t "),
+		unauthorized("empty value", ""),
 
 		// Not attempted, optional.
 		{name: "optional no header", opts: []Option{optional}, wantStatus: 200, wantBody: "ok\n",
@@ -64,58 +80,36 @@ func TestSemantics(t *testing.T) {
 			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
 		{name: "surrounding white space", auth: []string{" \tNegotiate  \t" + b64("bob") + " \t"}, wantStatus: 200, wantBody: "ok\n",
 			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
-		{name: "other scheme first", auth: []string{"Basic YWxpY2U6cHc=", "Negotiate", neg("bob")}, wantStatus: 401, wantBody: "Unauthorized\n",
-			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		unauthorized("other scheme first", "Basic YWxpY2U6cHc=", "Negotiate", neg("bob")),
 		{name: "first Negotiate counts (success)", auth: []string{"Basic YWxpY2U6cHc=", neg("bob"), neg("replay")}, wantStatus: 200, wantBody: "ok\n",
 			wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
-		{name: "first Negotiate counts (failure)", auth: []string{neg("replay"), neg("bob")}, wantStatus: 403, wantBody: "Forbidden\n",
-			wantCalls: 1, wantOutcome: Outcome{Reason: "replay", Status: 403}},
+		forbidden("first Negotiate counts (failure)", "replay", 1, neg("replay"), neg("bob")),
 
 		// Failures found before the acceptor.
-		{name: "bad base64", auth: []string{"Negotiate !!!!"}, wantStatus: 403, wantBody: "Forbidden\n",
-			wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "missing padding", auth: []string{"Negotiate " + strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(marker+"bob1")), "=")},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "url-safe alphabet", auth: []string{"Negotiate " + base64.URLEncoding.EncodeToString([]byte(marker+"bob\xfb\xff"))},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "inner space", auth: []string{"Negotiate " + b64("bob")[:8] + " " + b64("bob")[8:]},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "inner CRLF", auth: []string{"Negotiate " + b64("bob")[:8] + "\r\n" + b64("bob")[8:]},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "trailing LF", auth: []string{neg("bob") + "\n"},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "non-zero padding bits", auth: []string{"Negotiate QR=="},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "two tokens", auth: []string{neg("bob") + " " + b64("bob")},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "bad_base64", Status: 403}},
-		{name: "over the cap", opts: []Option{WithMaxTokenSize(len(b64("bob")) - 1)}, auth: []string{neg("bob")},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "token_too_large", Status: 403}},
+		forbidden("bad base64", "bad_base64", 0, "Negotiate !!!!"),
+		forbidden("missing padding", "bad_base64", 0, "Negotiate "+strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(marker+"bob1")), "=")),
+		forbidden("url-safe alphabet", "bad_base64", 0, "Negotiate "+base64.URLEncoding.EncodeToString([]byte(marker+"bob\xfb\xff"))),
+		forbidden("inner space", "bad_base64", 0, "Negotiate "+b64("bob")[:8]+" "+b64("bob")[8:]),
+		forbidden("inner CRLF", "bad_base64", 0, "Negotiate "+b64("bob")[:8]+"\r\n"+b64("bob")[8:]),
+		forbidden("trailing LF", "bad_base64", 0, neg("bob")+"\n"),
+		forbidden("non-zero padding bits", "bad_base64", 0, "Negotiate QR=="),
+		forbidden("two tokens", "bad_base64", 0, neg("bob")+" "+b64("bob")),
+		forbidden("over the cap", "token_too_large", 0, neg("bob")).with(WithMaxTokenSize(len(b64("bob")) - 1)),
 		{name: "at the cap", opts: []Option{WithMaxTokenSize(len(b64("bob")))}, auth: []string{neg("bob")},
 			wantStatus: 200, wantBody: "ok\n", wantPrincipal: bob, wantCalls: 1, wantOutcome: Outcome{Principal: bob}},
-		{name: "over the default cap", auth: []string{"Negotiate " + strings.Repeat("A", DefaultMaxTokenSize+4)},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "token_too_large", Status: 403}},
-		{name: "NTLM", auth: []string{"Negotiate " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00\x01\x00\x00\x00\x07\x82\x08\xa2"))},
-			wantStatus: 403, wantBody: "Forbidden\n", wantOutcome: Outcome{Reason: "ntlm_offered", Status: 403}},
+		forbidden("over the default cap", "token_too_large", 0, "Negotiate "+strings.Repeat("A", DefaultMaxTokenSize+4)),
+		forbidden("NTLM", "ntlm_offered", 0, "Negotiate "+base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00\x01\x00\x00\x00\x07\x82\x08\xa2"))),
 
 		// Failures reported by the acceptor.
-		{name: "garbage", auth: []string{"Negotiate " + base64.StdEncoding.EncodeToString([]byte("garbage"))},
-			wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1, wantOutcome: Outcome{Reason: "defective_token", Status: 403}},
-		{name: "replay", auth: []string{neg("replay")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "replay", Status: 403}},
-		{name: "clock skew", auth: []string{neg("skew")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "clock_skew", Status: 403}},
-		{name: "expired", auth: []string{neg("expired")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "ticket_expired", Status: 403}},
-		{name: "wrong service", auth: []string{neg("wrongsvc")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "wrong_service", Status: 403}},
-		{name: "stale keytab", auth: []string{neg("kvno")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "stale_keytab", Status: 403}},
-		{name: "bad mech", auth: []string{neg("badmech")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "bad_mech", Status: 403}},
-		{name: "incomplete", auth: []string{neg("incomplete")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "incomplete", Status: 403}},
-		{name: "no principal fails closed", auth: []string{neg("noprincipal")}, wantStatus: 403, wantBody: "Forbidden\n", wantCalls: 1,
-			wantOutcome: Outcome{Reason: "no_principal", Status: 403}},
+		forbidden("garbage", "defective_token", 1, "Negotiate "+base64.StdEncoding.EncodeToString([]byte("garbage"))),
+		forbidden("replay", "replay", 1, neg("replay")),
+		forbidden("clock skew", "clock_skew", 1, neg("skew")),
+		forbidden("expired", "ticket_expired", 1, neg("expired")),
+		forbidden("wrong service", "wrong_service", 1, neg("wrongsvc")),
+		forbidden("stale keytab", "stale_keytab", 1, neg("kvno")),
+		forbidden("bad mech", "bad_mech", 1, neg("badmech")),
+		forbidden("incomplete", "incomplete", 1, neg("incomplete")),
+		forbidden("no principal fails closed", "no_principal", 1, neg("noprincipal")),
 
 		// Failures on an optional route.
 		{name: "optional replay", opts: []Option{optional}, auth: []string{neg("replay")}, wantStatus: 200, wantBody: "ok\n",
@@ -136,9 +130,7 @@ func TestSemantics(t *testing.T) {
 			wantBody: "Internal Server Error\n", wantCalls: 1, wantOutcome: Outcome{Reason: "server_credentials", Status: 500}},
 
 		// Options.
-		{name: "auth required by path", opts: []Option{WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" })},
-			wantStatus: 401, wantBody: "Unauthorized\n", wantChallenge: []string{"Negotiate"},
-			wantOutcome: Outcome{Reason: "no_credentials", Status: 401}},
+		unauthorized("auth required by path").with(WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" })),
 		{name: "unauthorized status", opts: []Option{WithUnauthorizedStatus(407)}, wantStatus: 407, wantBody: "Unauthorized\n",
 			wantChallenge: []string{"Negotiate"}, wantOutcome: Outcome{Reason: "no_credentials", Status: 407}},
 		{name: "unauthorized body", opts: []Option{WithUnauthorizedBody("log in with Kerberos")}, wantStatus: 401,
@@ -357,9 +349,8 @@ func TestLogging(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
-			var buf bytes.Buffer
-			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			mw, err := New(newFake(), WithLogger(log))
+			buf, logger := newLog(slog.LevelDebug)
+			mw, err := New(newFake(), logger)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -116,9 +116,7 @@ func TestMutualAuthHeader(t *testing.T) {
 				h.ServeHTTP(w, r)
 			}))
 			defer srv.Close()
-			req, _ := http.NewRequest("GET", srv.URL, nil)
-			req.Header.Set("Authorization", neg("alice"))
-			res, err := srv.Client().Do(req)
+			res, err := sendToken(srv, "/", "alice")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,9 +151,7 @@ func TestHijack(t *testing.T) {
 		brw.Flush()
 	})))
 	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL, nil)
-	req.Header.Set("Authorization", neg("alice"))
-	res, err := srv.Client().Do(req)
+	res, err := sendToken(srv, "/", "alice")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,8 +197,8 @@ func TestParseSessionKeys(t *testing.T) {
 }
 
 func TestSessionRandomKey(t *testing.T) {
-	var logs syncBuffer
-	one, err := New(newFake(), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithSessions())
+	logs, logger := newLog(slog.LevelInfo)
+	one, err := New(newFake(), logger, WithSessions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +220,8 @@ func TestSessionRandomKey(t *testing.T) {
 			t.Errorf("middleware %d: status %d, want %d", i+1, rec.Code, want)
 		}
 	}
-	logs2 := new(syncBuffer)
-	if _, err := New(newFake(), WithLogger(slog.New(slog.NewTextHandler(logs2, nil))), WithSessions(), WithSessionKeys(keyA)); err != nil {
+	logs2, logger2 := newLog(slog.LevelInfo)
+	if _, err := New(newFake(), logger2, WithSessions(), WithSessionKeys(keyA)); err != nil {
 		t.Fatal(err)
 	}
 	if logs2.String() != "" {

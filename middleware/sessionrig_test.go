@@ -73,9 +73,10 @@ func newRig(t *testing.T, opts ...Option) *rig {
 
 func newRigWith(t *testing.T, acc *fakeAcceptor, opts ...Option) *rig {
 	t.Helper()
-	g := &rig{t: t, acc: acc, logs: new(syncBuffer)}
-	logger := slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts = append([]Option{WithLogger(logger), WithOutcomeHook(func(o Outcome) {
+	g := &rig{t: t, acc: acc}
+	var logger Option
+	g.logs, logger = newLog(slog.LevelDebug)
+	opts = append([]Option{logger, WithOutcomeHook(func(o Outcome) {
 		g.mu.Lock()
 		g.outcomes = append(g.outcomes, o)
 		g.mu.Unlock()

@@ -17,12 +17,8 @@ import (
 
 func TestSweep(t *testing.T) {
 	dir := delegDir(t)
-	var buf syncBuffer
-	mw, err := New(newFake(), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithDelegationDir(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mw.Close()
+	buf, logger := newLog(slog.LevelInfo)
+	mw := newDelegMW(t, newFake(), dir, logger)
 
 	now := time.Now()
 	past, future := now.Add(-time.Hour), now.Add(time.Hour)
@@ -258,12 +254,8 @@ func TestCloseWithoutDelegation(t *testing.T) {
 // name is left and it is over a minute old, and not before.
 func TestSweepSidecars(t *testing.T) {
 	dir := delegDir(t)
-	var buf syncBuffer
-	mw, err := New(newFake(), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithDelegationDir(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mw.Close()
+	buf, logger := newLog(slog.LevelInfo)
+	mw := newDelegMW(t, newFake(), dir, logger)
 	now := time.Now()
 	past, future, old := now.Add(-time.Hour), now.Add(time.Hour), now.Add(-2*time.Minute)
 	p := func(i int) string { return fmt.Sprintf("%s%d@EXAMPLE.TEST", strings.Repeat("x", 200), i) }
