@@ -53,14 +53,36 @@ var typeNames = map[BufferType]string{
 	TypeFullChecksum:   "full-checksum",
 }
 
-// String names t as MIT krb5 does after "urn:mspac:" ("logon-info"), or
-// "type-N" for a type it has no name for.
+// String names t: "logon-info", "ticket-checksum", or "type-N" for a type
+// this package does not know.
 func (t BufferType) String() string {
 	if n, ok := typeNames[t]; ok {
 		return n
 	}
 	return fmt.Sprintf("type-%d", uint32(t))
 }
+
+// mitNamed are the types MIT krb5 (1.20) has attribute names for; it names
+// the others by number.
+var mitNamed = map[BufferType]bool{
+	TypeLogonInfo: true, TypeCredentials: true, TypeServerChecksum: true, TypeKDCChecksum: true,
+	TypeClientInfo: true, TypeDelegationInfo: true, TypeUPNDNSInfo: true,
+}
+
+// MITAttribute is the GSS-API name attribute under which MIT krb5's
+// gss_get_name_attribute returns a buffer of type t, as measured with MIT
+// 1.20: "urn:mspac:logon-info" for a named type, "urn:mspac:16" for
+// others. The whole PAC is the attribute "urn:mspac:" ([MITWholePAC]).
+func (t BufferType) MITAttribute() string {
+	if mitNamed[t] {
+		return MITWholePAC + typeNames[t]
+	}
+	return fmt.Sprintf("%s%d", MITWholePAC, uint32(t))
+}
+
+// MITWholePAC is the GSS-API name attribute under which MIT krb5 returns
+// the whole PAC, for Parse.
+const MITWholePAC = "urn:mspac:"
 
 // Buffer is one PAC_INFO_BUFFER and its bytes.
 type Buffer struct {

@@ -402,3 +402,22 @@ func TestSIDs(t *testing.T) {
 		t.Errorf("Append: %v, and the domain became %v", u, d)
 	}
 }
+
+func TestMITAttribute(t *testing.T) {
+	for typ, want := range map[BufferType]string{
+		TypeLogonInfo:      "urn:mspac:logon-info",
+		TypeKDCChecksum:    "urn:mspac:privsvr-checksum",
+		TypeUPNDNSInfo:     "urn:mspac:upn-dns-info",
+		TypeDelegationInfo: "urn:mspac:delegation-info",
+		TypeTicketChecksum: "urn:mspac:16",
+		TypeFullChecksum:   "urn:mspac:19",
+		77:                 "urn:mspac:77",
+	} {
+		if got := typ.MITAttribute(); got != want {
+			t.Errorf("%v.MITAttribute() = %q, want %q", typ, got, want)
+		}
+	}
+	if s := BufferType(77).String(); s != "type-77" {
+		t.Errorf("String of an unknown type: %q", s)
+	}
+}

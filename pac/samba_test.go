@@ -31,6 +31,8 @@ type livePAC struct {
 	proxy    string   // S4U2Proxy target, for a delegated ticket
 	asserted string   // the asserted-identity SID the KDC adds ([MS-DTYP] 2.4.2.4)
 	pac      []byte
+
+	logonInfo []byte // urn:mspac:logon-info, if the PAC came through MIT's GSS-API
 }
 
 // TestSambaPACs captures PACs from a live Samba AD DC (NEGOTIATE_AD=1,
@@ -49,7 +51,8 @@ func TestSambaPACs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	grab := buildPacgrab(t)
+	grab := buildC(t, "pacgrab.c", "krb5")
+	gssattr := buildC(t, "gssattr.c", "krb5-gssapi")
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -114,6 +117,30 @@ func TestSambaPACs(t *testing.T) {
 		about: "alice (in engineers and readers), service ticket to HTTP/localhost: kinit alice; kvno HTTP/localhost",
 		pac:   capture("samba-alice", cc, "HTTP/localhost")})
 
+	// The same ticket through MIT's GSS-API acceptor: the whole PAC
+	// ("urn:mspac:") and the logon-info buffer alone, both authenticated.
+	gssDir := filepath.Join(dir, "gss")
+	must(os.Mkdir(gssDir, 0o700))
+	cmd := exec.Command(gssattr, keytab, "HTTP@localhost", gssDir)
+	cmd.Env = append(d.Env(), "KRB5CCNAME=FILE:"+cc)
+	res, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gssattr: %v: %s", err, res)
+	}
+	t.Logf("MIT's name attributes for alice:\n%s", res)
+	for _, attr := range []string{MITWholePAC, TypeLogonInfo.MITAttribute(), TypeUPNDNSInfo.MITAttribute()} {
+		if !strings.Contains(string(res), attr+" authenticated=1 ") {
+			t.Errorf("MIT did not give %s as authenticated", attr)
+		}
+	}
+	whole, err := os.ReadFile(filepath.Join(gssDir, "whole.pac"))
+	must(err)
+	logonInfo, err := os.ReadFile(filepath.Join(gssDir, "logon-info.bin"))
+	must(err)
+	pacs = append(pacs, livePAC{name: "mit-gss-alice", client: "alice", groups: []string{"engineers", "readers"},
+		about: "alice, as MIT krb5 1.20's gss_get_name_attribute(\"urn:mspac:\") returned it after gss_accept_sec_context (testdata/gssattr.c)",
+		pac:   whole, logonInfo: logonInfo})
+
 	cc = kinit("bulk", bulkPassword)
 	kvno(cc, "HTTP/localhost")
 	pacs = append(pacs, livePAC{name: "samba-bulk300", client: "bulk", groups: bulk,
@@ -165,6 +192,9 @@ func TestSambaPACs(t *testing.T) {
 			want := expectedSIDs{user: sids[0], upn: lp.client + "@" + adrealm.DNSDomain, proxy: lp.proxy,
 				groups: append(groups, asserted)}
 			checkPAC(t, lp.pac, want)
+			if lp.logonInfo != nil {
+				checkMITLogonInfo(t, lp.pac, lp.logonInfo)
+			}
 			if os.Getenv("NEGOTIATE_WRITE_PAC") == "1" {
 				writeTestdata(t, lp, want)
 			}
@@ -192,6 +222,11 @@ func writeTestdata(t *testing.T, lp livePAC, want expectedSIDs) {
 	if err := os.WriteFile(base+".sids", []byte(sb.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if lp.logonInfo != nil {
+		if err := os.WriteFile(base+".logon-info", lp.logonInfo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	py, err := exec.LookPath("/usr/bin/python3")
 	if err != nil {
 		t.Fatal(err)
@@ -201,17 +236,18 @@ func writeTestdata(t *testing.T, lp livePAC, want expectedSIDs) {
 	}
 }
 
-// buildPacgrab compiles testdata/pacgrab.c against MIT krb5.
-func buildPacgrab(t *testing.T) string {
+// buildC compiles testdata/src against the pkg-config package pkg (MIT
+// krb5's libraries) into the test's temporary directory.
+func buildC(t *testing.T, src, pkg string) string {
 	t.Helper()
-	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "krb5").Output()
+	flags, err := exec.Command("pkg-config", "--cflags", "--libs", pkg).Output()
 	if err != nil {
-		t.Fatalf("pkg-config krb5 (libkrb5-dev): %v", err)
+		t.Fatalf("pkg-config %s (libkrb5-dev): %v", pkg, err)
 	}
-	out := filepath.Join(t.TempDir(), "pacgrab")
-	args := append([]string{"-Wall", "-o", out, filepath.Join("testdata", "pacgrab.c")}, strings.Fields(string(flags))...)
+	out := filepath.Join(t.TempDir(), strings.TrimSuffix(src, ".c"))
+	args := append([]string{"-Wall", "-o", out, filepath.Join("testdata", src)}, strings.Fields(string(flags))...)
 	if res, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc pacgrab.c: %v: %s", err, res)
+		t.Fatalf("cc %s: %v: %s", src, err, res)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -372,4 +373,45 @@ func abbrev(s []string) []string {
 		return append(append(slices.Clip(s[:3]), "..."), s[len(s)-3:]...)
 	}
 	return s
+}
+
+// checkMITLogonInfo: the logon-info buffer that MIT's
+// urn:mspac:logon-info gives is the PAC's buffer, byte for byte, and
+// ParseLogonInfo reads from it what Parse reads from the PAC.
+func checkMITLogonInfo(t *testing.T, whole, logonInfo []byte) {
+	t.Helper()
+	p, err := Parse(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf, _ := p.Buffer(TypeLogonInfo); !bytes.Equal(buf, logonInfo) {
+		t.Error("urn:mspac:logon-info is not the PAC's logon-info buffer")
+	}
+	l, err := ParseLogonInfo(logonInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(l, p.LogonInfo) {
+		t.Errorf("ParseLogonInfo(urn:mspac:logon-info) = %+v\nParse(urn:mspac:).LogonInfo = %+v", l, p.LogonInfo)
+	}
+}
+
+// TestMITLogonInfo: the logon-info buffers captured through MIT's
+// GSS-API (NAME.logon-info beside NAME.pac, the attribute urn:mspac:).
+func TestMITLogonInfo(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.logon-info"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/*.logon-info: %v", err)
+	}
+	for _, file := range files {
+		li, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := os.ReadFile(strings.TrimSuffix(file, ".logon-info") + ".pac")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMITLogonInfo(t, whole, li)
+	}
 }
