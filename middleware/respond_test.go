@@ -1,11 +1,14 @@
 package middleware
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -161,3 +164,80 @@ func TestHijack(t *testing.T) {
 		t.Errorf("body = %q", b)
 	}
 }
+
+func TestLogging(t *testing.T) {
+	tests := []struct {
+		kind      string
+		auth      string
+		level     string
+		msg       string
+		reason    string
+		principal string
+		hint      string
+	}{
+		{"success", neg("alice"), "DEBUG", "negotiate: authenticated", "", alice, ""},
+		{"none", "", "DEBUG", "negotiate: no credentials", "no_credentials", "", ""},
+		{"replay", neg("replay"), "INFO", "negotiate: authentication failed", "replay", "mallory@EXAMPLE.TEST", "replayed token"},
+		{"skew", neg("skew"), "INFO", "negotiate: authentication failed", "clock_skew", "", "check NTP"},
+		// The key version and enctype are in the ticket's clear text: the
+		// hint must not tell operators to re-key for one client's token.
+		{"kvno", neg("kvno"), "INFO", "negotiate: authentication failed", "stale_keytab", "", "if every client fails"},
+		{"enctype", neg("enctype"), "INFO", "negotiate: authentication failed", "keytab_enctype", "", "one failing client"},
+		{"anonymous", neg("anonymous"), "INFO", "negotiate: authentication failed", "anonymous", "", ""},
+		{"wrongsvc", neg("wrongsvc"), "INFO", "negotiate: authentication failed", "wrong_service", "", "check the SPN"},
+		{"expired", neg("expired"), "INFO", "negotiate: authentication failed", "ticket_expired", "", ""},
+		{"bad base64", neg("bob") + "\r\n", "INFO", "negotiate: authentication failed", "bad_base64", "", ""},
+		{"too large", "Negotiate " + strings.Repeat(b64("alice"), 4000), "INFO", "negotiate: authentication failed", "token_too_large", "", ""},
+		{"ntlm", "Negotiate " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00"+marker)), "INFO", "negotiate: NTLM offered", "ntlm_offered", "", "NTLM"},
+		{"server", neg("servercred"), "ERROR", "negotiate: server fault", "server_credentials", "", ""},
+		{"internal", neg("internal"), "ERROR", "negotiate: server fault", "unknown", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			buf, logger := newLog(slog.LevelDebug)
+			mw, err := New(newFake(), logger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/", nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			mw.Wrap(nextHandler).ServeHTTP(httptest.NewRecorder(), req)
+			out := buf.String()
+			if n := strings.Count(out, "\n"); n != 1 {
+				t.Fatalf("%d log lines, want 1:\n%s", n, out)
+			}
+			for _, want := range []string{"level=" + tt.level, `msg="` + tt.msg + `"`, "remote_addr=192.0.2.1:1234"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("log lacks %s:\n%s", want, out)
+				}
+			}
+			if tt.reason != "" && !strings.Contains(out, "reason="+tt.reason) {
+				t.Errorf("log lacks reason=%s:\n%s", tt.reason, out)
+			}
+			if tt.principal != "" && !strings.Contains(out, "principal="+tt.principal) {
+				t.Errorf("log lacks principal=%s:\n%s", tt.principal, out)
+			}
+			if tt.hint != "" && !(strings.Contains(out, "hint=") && strings.Contains(out, tt.hint)) {
+				t.Errorf("log lacks hint %q:\n%s", tt.hint, out)
+			}
+			if tt.hint == "" && strings.Contains(out, "hint=") {
+				t.Errorf("log has an unexpected hint:\n%s", out)
+			}
+			if tt.level == "ERROR" && !strings.Contains(out, secretDetail) {
+				t.Errorf("server fault logged without its cause:\n%s", out)
+			}
+			// No token, raw or encoded, whole or in part.
+			_, param := splitCredentials(tt.auth)
+			param = strings.TrimSpace(param)
+			for _, leak := range []string{marker, param, prefix(param, 12)} {
+				if leak != "" && strings.Contains(out, leak) {
+					t.Errorf("log holds the token (%q):\n%s", leak, out)
+				}
+			}
+		})
+	}
+}
+
+func prefix(s string, n int) string { return s[:min(n, len(s))] }

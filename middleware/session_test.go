@@ -200,43 +200,6 @@ func TestSessionLowerMaxAge(t *testing.T) {
 	}
 }
 
-func TestSessionKeyRotation(t *testing.T) {
-	old := newRig(t, WithSessions(), WithSessionKeys(keyA))
-	rotated := newRig(t, WithSessions(), WithSessionKeys(keyB, keyA))
-	dropped := newRig(t, WithSessions(), WithSessionKeys(keyB))
-	other := newRig(t, WithSessions(), WithSessionKeys(benchKey))
-	same := newRig(t, WithSessions(), WithSessionKeys(keyA))
-
-	oldCookie := old.login("alice")
-	check := func(g *rig, cookie, name string, ok bool, why string) {
-		t.Helper()
-		before := len(g.logs.String())
-		res, a := g.do("/", "", cookie)
-		if got := res.StatusCode == 200 && a != nil && a.Principal == alice; got != ok {
-			t.Errorf("%s: status %d, want ok %v", name, res.StatusCode, ok)
-		}
-		if !ok && !strings.Contains(g.logs.String()[before:], "session="+why) {
-			t.Errorf("%s: log lacks session=%s:\n%s", name, why, g.logs.String()[before:])
-		}
-	}
-	check(same, oldCookie, "another instance with the same key", true, "")
-	check(rotated, oldCookie, "the old key second", true, "")
-	check(dropped, oldCookie, "the old key dropped", false, "unknown_key")
-	check(other, oldCookie, "another key", false, "unknown_key")
-
-	// The rotated middleware seals with the new key.
-	newCookie := rotated.login("bob")
-	if res, a := dropped.do("/", "", newCookie); res.StatusCode != 200 || a.Principal != bob {
-		t.Errorf("a cookie sealed with the new key: status %d", res.StatusCode)
-	}
-	check(old, newCookie, "a new cookie, an instance not yet rotated", false, "unknown_key")
-	for _, g := range []*rig{same, rotated, dropped, other, old} {
-		if n := g.acc.calls.Load(); n > 1 {
-			t.Errorf("an acceptor was called %d times", n)
-		}
-	}
-}
-
 // mutations returns cookie values made from v by tampering with it.
 func mutations(v string) map[string]string {
 	m := map[string]string{

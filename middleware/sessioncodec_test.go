@@ -11,6 +11,47 @@ import (
 	"github.com/negotiate-go/negotiate"
 )
 
+// TestSessionCodec seals and opens cookie values with no request: what
+// opens, under which name and key, and when.
+func TestSessionCodec(t *testing.T) {
+	codec := func(name string, keys ...[]byte) sessionCodec {
+		t.Helper()
+		c, err := newSessionCodec(keys, name, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	now := time.Now()
+	sess := session{issued: now.Unix(), expiry: now.Add(time.Hour).Unix(), flags: negotiate.FlagMutual,
+		principal: alice, localName: "alice", mech: negotiate.MechKerberos}
+	sealer := codec("s", keyA)
+	v := sealer.seal(&sess)
+	tests := []struct {
+		name string
+		c    sessionCodec
+		at   time.Time
+		why  string // "" when v opens
+	}{
+		{"the sealing codec", sealer, now, ""},
+		{"the key second", codec("s", keyB, keyA), now, ""},
+		{"another key", codec("s", keyB), now, ignoredUnknown},
+		{"another cookie name", codec("t", keyA), now, ignoredTampered},
+		{"at the expiry", codec("s", keyA), now.Add(time.Hour), ignoredExpired},
+		{"before the issue, within the skew", codec("s", keyA), now.Add(-sessionSkew), ""},
+		{"before the issue", codec("s", keyA), now.Add(-sessionSkew - time.Second), ignoredFuture},
+	}
+	for _, tt := range tests {
+		got, why := tt.c.open(v, tt.at)
+		if why != tt.why || why == "" && got != sess {
+			t.Errorf("%s: open = %+v, %q; want %q", tt.name, got, why, tt.why)
+		}
+	}
+	if _, err := newSessionCodec([][]byte{keyA, keyA}, "s", time.Hour); err == nil {
+		t.Error("two keys of one id: no error")
+	}
+}
+
 // TestSessionPayload round-trips session contents, the odd ones included.
 func TestSessionPayload(t *testing.T) {
 	for _, s := range []session{
