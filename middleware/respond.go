@@ -33,11 +33,11 @@ func (m *Middleware) pass(w http.ResponseWriter, r *http.Request, next http.Hand
 // forbidden response).
 func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, at attempt) {
 	err := at.err
-	noCreds := errors.Is(err, ErrNoCredentials)
+	fault, noCreds := isServerFault(err), errors.Is(err, ErrNoCredentials)
 	switch {
 	case at.storeFailed:
 		m.logStoreFailed(r, at)
-	case isServerFault(err):
+	case fault:
 		m.logFailure(r, slog.LevelError, "negotiate: server fault", err, at.principal)
 	case noCreds:
 		m.logFailure(r, slog.LevelDebug, "negotiate: no credentials", err, "")
@@ -52,7 +52,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 
 	switch {
-	case isServerFault(err): // a failure to store the credential is one
+	case fault: // a failure to store the credential is one
 		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Status: http.StatusInternalServerError})
 		writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
 	case !m.cfg.required(r):
