@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -138,5 +139,47 @@ func TestCurlAgainstDemo(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", string(kdc[1]), time.Second); err == nil {
 		c.Close()
 		t.Errorf("the KDC still listens on %s after the demo exited", kdc[1])
+	}
+}
+
+// TestSIGTERMAtOnce stops the demo the moment its instructions are out:
+// it exits 0, its KDC stops and its temporary realm is removed, as after a
+// later SIGTERM. A few times, for the moment is short.
+func TestSIGTERMAtOnce(t *testing.T) {
+	bin := buildDemo(t)
+	confRE := regexp.MustCompile(`^\s*export KRB5_CONFIG=(\S+)$`)
+	for range 5 {
+		cmd := exec.Command(bin, "-listen", "127.0.0.1:0")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var conf string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := confRE.FindStringSubmatch(sc.Text()); m != nil {
+				conf = m[1]
+			}
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				cmd.Process.Signal(syscall.SIGTERM)
+				break
+			}
+		}
+		for sc.Scan() {
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("the demo exited with %v after an early SIGTERM; stderr:\n%s", err, stderr.Bytes())
+		}
+		if conf == "" {
+			t.Fatalf("the demo printed no KRB5_CONFIG; stderr:\n%s", stderr.Bytes())
+		}
+		if _, err := os.Stat(filepath.Dir(conf)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the temporary realm %s is still there: %v", filepath.Dir(conf), err)
+		}
 	}
 }

@@ -149,6 +149,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // serve runs the demo until a signal arrives or the self-check ends.
 func serve(o options, stdout io.Writer, log *slog.Logger) error {
+	// From the start: a SIGTERM as soon as the instructions are out (or
+	// while the realm starts) must stop the KDC and remove a temporary
+	// realm, not kill the demo. A second signal kills it as usual.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
 	var user *demoUser
 	if o.keytab == "" {
 		r, u, err := startRealm(o.realmDir, o.service, log)
@@ -200,12 +207,10 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 		shutdown(srv, log)
 		return err
 	}
-	if user != nil {
+	if user != nil && ctx.Err() == nil {
 		printTryIt(stdout, user, app.port, o.sessionKeyFile != "")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
