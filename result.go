@@ -38,10 +38,40 @@ type Result struct {
 	// be granted.
 	Expiry time.Time
 
+	// PAC is what an Active Directory KDC says of the client in the
+	// ticket's Privilege Attribute Certificate (MS-PAC): SIDs, groups,
+	// UPN. It is nil for a ticket without a PAC's logon information (an
+	// MIT KDC's tickets), for a PAC the library did not verify, and under
+	// Heimdal, whose GSS-API does not hand the PAC out.
+	PAC *PAC
+
+	// AuthIndicators are the authentication indicators the KDC put in the
+	// ticket (MIT krb5's "auth-indicators" name attribute): how the client
+	// logged in, such as "otp" or "pkinit", as the KDC's configuration
+	// names them. Empty when there are none, and under Heimdal.
+	AuthIndicators []string
+
 	// Delegated is the credential the client forwarded, or nil when it did
 	// not delegate. Whoever receives a non-nil Delegated owns it and must
 	// call its Release method.
 	Delegated Credential
+}
+
+// PAC is the part of a ticket's Microsoft PAC (MS-PAC) that authorization
+// needs, from a PAC whose signatures the GSS-API library verified with the
+// service's key.
+type PAC struct {
+	UserSID         string // the user's SID: "S-1-5-21-…-1104"
+	PrimaryGroupSID string // the primary group's: "S-1-5-21-…-513" (Domain Users)
+	// GroupSIDs are the groups the KDC put the user in, as Windows builds
+	// a token from the PAC (the domain's groups, the primary one among
+	// them, extra SIDs such as S-1-18-1, resource groups), each once,
+	// without the deny-only ones, which grant nothing.
+	GroupSIDs []string
+	LogonName string // the sAMAccountName: "alice"
+	Domain    string // the NetBIOS domain name: "ADEX"
+	UPN       string // the user principal name: "alice@ad.example.test", or ""
+	DNSDomain string // the DNS domain name: "AD.EXAMPLE.TEST", or ""
 }
 
 // Credential is a delegated credential held in GSSAPI memory.

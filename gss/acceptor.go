@@ -207,12 +207,18 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 	if !a.anonymous && (negotiate.Flags(acc.flags)&negotiate.FlagAnon != 0 || strings.HasPrefix(principal, anonymousPrefix)) {
 		return negotiate.Result{}, fmt.Errorf("gss: %s: an anonymous ticket, which names nobody: %w", principal, negotiate.ErrAnonymous)
 	}
+	pacInfo, err := readPAC(acc.src)
+	if err != nil {
+		return negotiate.Result{}, err
+	}
 	res := negotiate.Result{
-		Principal:   principal,
-		LocalName:   a.names.lookup(principal, acc.src),
-		OutputToken: acc.output,
-		Flags:       negotiate.Flags(acc.flags) & allFlags,
-		Mech:        acc.mech,
+		PAC:            pacInfo,
+		AuthIndicators: authIndicators(acc.src),
+		Principal:      principal,
+		LocalName:      a.names.lookup(principal, acc.src),
+		OutputToken:    acc.output,
+		Flags:          negotiate.Flags(acc.flags) & allFlags,
+		Mech:           acc.mech,
 	}
 	if !acc.indefinite {
 		// In the library's skew grace after the ticket's end, this is in

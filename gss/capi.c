@@ -54,6 +54,17 @@ OM_uint32 principal_name(OM_uint32 *minor, gss_name_t name, gss_buffer_t out, si
 #endif
 }
 
+// name_attribute gets one value of the name attribute attr (RFC 6680) of
+// name: the first when *more is -1, and on return *more is 0 after the
+// last. authenticated says whether the library verified the value (for a
+// PAC: its signatures with the service key and the KDC's).
+OM_uint32 name_attribute(OM_uint32 *minor, gss_name_t name, const char *attr,
+		int *authenticated, gss_buffer_t value, int *more) {
+	gss_buffer_desc a = { strlen(attr), (void *)attr };
+	int complete = 0;
+	return gss_get_name_attribute(minor, name, &a, authenticated, &complete, value, GSS_C_NO_BUFFER, more);
+}
+
 OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
 		void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
 		OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg) {

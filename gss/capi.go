@@ -135,6 +135,34 @@ func displayName(name nameID) (string, error) {
 	return s, nil
 }
 
+// nameAttr is the name of a name attribute (RFC 6680) in C memory,
+// allocated once by newNameAttr and kept for the life of the process, so
+// that reading an attribute on every accept allocates no C string.
+type nameAttr struct{ c *C.char }
+
+func newNameAttr(s string) nameAttr { return nameAttr{C.CString(s)} } // owned by the package: never freed
+
+// nameAttribute returns the values of name's attribute attr, such as
+// "urn:mspac:" or "auth-indicators", with whether the library
+// authenticated them; none when the name has no such attribute or the
+// library offers none.
+func nameAttribute(name nameID, attr nameAttr) (values [][]byte, authenticated bool) {
+	authenticated = true
+	for more := C.int(-1); more != 0; {
+		var st status
+		var auth C.int
+		var buf C.gss_buffer_desc // owned by us: released below
+		st.major = C.name_attribute(&st.minor, name, attr.c, &auth, &buf, &more)
+		if st.failed() {
+			return nil, false
+		}
+		values = append(values, C.GoBytes(buf.value, C.int(buf.length)))
+		C.gss_release_buffer(&st.minor, &buf)
+		authenticated = authenticated && auth != 0
+	}
+	return values, authenticated && len(values) > 0
+}
+
 // localName maps name to a local account through auth_to_local
 // (gss_localname). It reports ok=false when no rule maps the name.
 func localName(name nameID) (local string, ok bool) {

@@ -47,6 +47,8 @@ int is_heimdal(void);
 // Names, contexts and messages (capi.c documents each).
 OM_uint32 import_name(OM_uint32 *minor, const char *s, int hostbased, gss_name_t *out);
 OM_uint32 principal_name(OM_uint32 *minor, gss_name_t name, gss_buffer_t out, size_t *skip);
+OM_uint32 name_attribute(OM_uint32 *minor, gss_name_t name, const char *attr,
+	int *authenticated, gss_buffer_t value, int *more);
 OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
 	void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
 	OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg);

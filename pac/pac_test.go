@@ -421,3 +421,31 @@ func TestMITAttribute(t *testing.T) {
 		t.Errorf("String of an unknown type: %q", s)
 	}
 }
+
+func TestHasLogonInfo(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		want bool
+	}{
+		{"samba-alice.pac", true},
+		{"samba-bulk300.pac", true},
+		{"mit-gss-alice.pac", true}, // the Samba DC's PAC, as MIT's GSS-API hands it out
+		{"", false},                 // a PAC of client information only, as MIT's own KDC writes
+	} {
+		// One buffer, of type 10 (client information), 16 bytes at 24.
+		b := []byte{1, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 16, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0}
+		b = append(b, make([]byte, 16)...)
+		if tt.file != "" {
+			var err error
+			if b, err = os.ReadFile(filepath.Join("testdata", tt.file)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := HasLogonInfo(b); got != tt.want {
+			t.Errorf("HasLogonInfo(%s) = %v, want %v", tt.file, got, tt.want)
+		}
+		for n := range len(b) {
+			HasLogonInfo(b[:n]) // no panic on any truncation
+		}
+	}
+}
