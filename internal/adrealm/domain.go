@@ -152,31 +152,63 @@ func Start(dir string) (d *Domain, err error) {
 	if err := portsFree(); err != nil {
 		return nil, err
 	}
-	tmpl, took, err := ensureTemplate(python)
+	err = d.startFromTemplate()
+	if err != nil && d.Timings.Provision == 0 {
+		// A template from an earlier run that no longer starts (damaged,
+		// or left by another version of this package): make it anew, once.
+		d.stopSamba()
+		if e := removeTemplate(); e == nil && clearDir(dir) == nil {
+			err = d.startFromTemplate()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	return d, nil
+}
+
+// startFromTemplate fills d.Dir from the template (provisioning it if
+// needed) and starts samba.
+func (d *Domain) startFromTemplate() error {
+	tmpl, took, err := ensureTemplate(d.python)
+	if err != nil {
+		return err
+	}
 	d.Timings.Provision = took
 	t1 := time.Now()
-	if err := copyTree(tmpl, dir); err != nil {
-		return nil, fmt.Errorf("adrealm: copy the template: %w", err)
+	if err := copyTree(tmpl, d.Dir); err != nil {
+		return fmt.Errorf("adrealm: copy the template: %w", err)
 	}
 	d.Timings.Copy = time.Since(t1)
-	if err := writeSMBConf(dir); err != nil {
-		return nil, err
+	if err := writeSMBConf(d.Dir); err != nil {
+		return err
 	}
 	if err := d.writeKrb5Conf(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.WriteFile(d.adtool, adtoolPy, 0o600); err != nil {
-		return nil, fmt.Errorf("adrealm: %w", err)
+		return fmt.Errorf("adrealm: %w", err)
 	}
 	t2 := time.Now()
 	if err := d.startSamba(); err != nil {
-		return nil, err
+		return err
 	}
 	d.Timings.Ready = time.Since(t2)
-	return d, nil
+	return nil
+}
+
+// clearDir removes everything in dir, leaving dir.
+func clearDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *Domain) startSamba() error {
@@ -241,19 +273,7 @@ func (d *Domain) logTail() []byte {
 // releases the lock. The directory is left to its owner (t.TempDir removes
 // it in tests). Close is safe to call twice.
 func (d *Domain) Close() error {
-	var err error
-	if d.samba != nil {
-		if e := d.samba.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
-			err = e
-		}
-		select {
-		case <-d.exited:
-		case <-time.After(5 * time.Second):
-			d.samba.Process.Kill()
-			<-d.exited
-		}
-		d.samba = nil
-	}
+	err := d.stopSamba()
 	if d.lock != nil {
 		// Closing the file releases the flock.
 		if e := d.lock.Close(); e != nil {
@@ -261,6 +281,25 @@ func (d *Domain) Close() error {
 		}
 		d.lock = nil
 	}
+	return err
+}
+
+// stopSamba stops samba by its PID: SIGTERM, then SIGKILL after 5 s.
+func (d *Domain) stopSamba() error {
+	if d.samba == nil {
+		return nil
+	}
+	var err error
+	if e := d.samba.Process.Signal(syscall.SIGTERM); e != nil && !errors.Is(e, os.ErrProcessDone) {
+		err = e
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(5 * time.Second):
+		d.samba.Process.Kill()
+		<-d.exited
+	}
+	d.samba = nil
 	return err
 }
 

@@ -207,6 +207,32 @@ func TestOneDomainAtATime(t *testing.T) {
 	t.Logf("second Start: %v", err)
 }
 
+// TestDamagedTemplateIsRemade: a cached template that no longer starts is
+// provisioned anew, once (this costs a provisioning, about 5 s).
+func TestDamagedTemplateIsRemade(t *testing.T) {
+	needAD(t)
+	startDomain(t).Close() // the template exists now
+	lock, err := acquireLock(lockWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := templateDir()
+	if err == nil {
+		err = os.Remove(filepath.Join(dir, "private", "sam.ldb"))
+	}
+	lock.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDomain(t)
+	if d.Timings.Provision == 0 {
+		t.Errorf("the damaged template was used: %v", d.Timings)
+	}
+	if err := d.AddUser("dave", "D4ve-Pass!"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestStartRefusesNonEmptyDir(t *testing.T) {
 	needAD(t)
 	dir := t.TempDir()

@@ -40,14 +40,11 @@ const templateOK = "adrealm-template-ok"
 // provisioning it first if it does not exist, and how long that took (0 if
 // it existed). The caller holds the lock.
 func ensureTemplate(python string) (string, time.Duration, error) {
-	version, err := exec.Command(mustLookPath("samba"), "--version").Output()
+	dir, err := templateDir()
 	if err != nil {
-		return "", 0, fmt.Errorf("adrealm: samba --version: %w", err)
+		return "", 0, err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n", bytes.TrimSpace(version), strings.Join(recipe, "\x00"), strings.Join(passwordSettings, "\x00"))
-	name := fmt.Sprintf("negotiate-adrealm-template-%s", hex.EncodeToString(h.Sum(nil))[:16])
-	dir := filepath.Join(os.TempDir(), name)
+	name := filepath.Base(dir)
 	if _, err := os.Stat(filepath.Join(dir, templateOK)); err == nil {
 		return dir, 0, nil
 	}
@@ -81,6 +78,28 @@ func ensureTemplate(python string) (string, time.Duration, error) {
 		return "", 0, fmt.Errorf("adrealm: %w", err)
 	}
 	return dir, time.Since(start), nil
+}
+
+// templateDir is where the template for this Samba version and recipe
+// lives: under the system temporary directory, named by a hash of both.
+func templateDir() (string, error) {
+	version, err := exec.Command(mustLookPath("samba"), "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("adrealm: samba --version: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n", bytes.TrimSpace(version), strings.Join(recipe, "\x00"), strings.Join(passwordSettings, "\x00"))
+	return filepath.Join(os.TempDir(), "negotiate-adrealm-template-"+hex.EncodeToString(h.Sum(nil))[:16]), nil
+}
+
+// removeTemplate removes the template, so that the next ensureTemplate
+// provisions a new one. The caller holds the lock.
+func removeTemplate() error {
+	dir, err := templateDir()
+	if err != nil {
+		return err
+	}
+	return os.RemoveAll(dir)
 }
 
 // copyTree copies the directories and regular files under src into dst,
