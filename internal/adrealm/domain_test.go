@@ -5,9 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/negotiate-go/negotiate/pac"
 )
 
 // needAD skips t unless NEGOTIATE_AD=1: the domain holds fixed ports and
@@ -181,6 +184,28 @@ func TestDelegationSettings(t *testing.T) {
 		t.Fatalf("S4U2Proxy for carol: %v", err)
 	}
 	t.Logf("kvno -U carol -P: %s", strings.TrimSpace(out2))
+
+	// Samba's own client gets the S4U2Self PAC for carol, and it is carol's.
+	pacFile := filepath.Join(d.Dir, "carol-s4u2self.pac")
+	if err := d.SavePAC("websvc", "W3bsvc-Pass!", "websvc", keytab, pacFile, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(pacFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pac.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol, err := d.UserSID("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.LogonInfo.UserSID() != carol || !slices.Contains(p.LogonInfo.GroupSIDs(), "S-1-18-2") {
+		t.Errorf("S4U2Self PAC: user %s (want carol, %s), groups %v (want S-1-18-2 among them)",
+			p.LogonInfo.UserSID(), carol, p.LogonInfo.GroupSIDs())
+	}
 	// bob is sensitive: S4U2Proxy must refuse him.
 	if out2, err := d.Run("kvno", "-c", "FILE:"+cc, "-U", "bob", "-P", "HTTP/backend.localhost"); err == nil {
 		t.Errorf("S4U2Proxy for sensitive bob succeeded: %s", out2)
