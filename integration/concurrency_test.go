@@ -27,7 +27,9 @@ func TestConcurrentClients(t *testing.T) {
 	var wg sync.WaitGroup
 	for c := range clients {
 		u := []user{alice(), bob()}[c%2]
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range requests {
 				var ccache string
 				var err error
@@ -47,7 +49,7 @@ func TestConcurrentClients(t *testing.T) {
 				}
 				mu.Unlock()
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	for _, u := range []user{alice(), bob()} {

@@ -128,7 +128,9 @@ func TestSlowLoris(t *testing.T) {
 		start := time.Now()
 		c.SetDeadline(start.Add(limit + 2*time.Second)) // the test's own bound
 		stop := make(chan struct{})
-		wg.Go(func() { // the trickle
+		wg.Add(1)
+		go func() { // the trickle
+			defer wg.Done()
 			if _, err := io.WriteString(c, "GET /whoami HTTP/1.1\r\nHost: localhost\r\nX-Slow: "); err != nil {
 				return
 			}
@@ -144,13 +146,15 @@ func TestSlowLoris(t *testing.T) {
 					}
 				}
 			}
-		})
-		wg.Go(func() { // the reader: until the server closes
+		}()
+		wg.Add(1)
+		go func() { // the reader: until the server closes
+			defer wg.Done()
 			got, _ := io.ReadAll(c)
 			results <- result{time.Since(start), string(got)}
 			close(stop)
 			c.Close()
-		})
+		}()
 	}
 
 	// Meanwhile others are served.

@@ -147,7 +147,9 @@ func run(o options) error {
 	began := time.Now()
 	for c := range o.clients {
 		u := users[c%len(users)]
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for n := 0; ctx.Err() == nil; n++ {
 				delegate := o.delegateEvery > 0 && n%o.delegateEvery == 0
 				t0 := time.Now()
@@ -162,7 +164,7 @@ func run(o options) error {
 				lat[c] = append(lat[c], time.Since(t0))
 				ok.Add(1)
 			}
-		})
+		}()
 	}
 
 	samples := []procSample{start}
