@@ -137,12 +137,14 @@ func TestDelegationConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for range 20 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			<-start
 			if rec := serve(h, "deleg:"+bob); rec.Code != 200 {
 				t.Errorf("status %d", rec.Code)
 			}
-		})
+		}()
 	}
 	close(start)
 	wg.Wait()

@@ -109,7 +109,8 @@ var ErrCCacheStore error = &reasonError{"cannot store the delegated credential",
 // "no_local_name", "not_authorized", "ccache_store_failed"), else
 // [negotiate.Category] ("replay", "clock_skew", ...), and "" for nil.
 func Reason(err error) string {
-	if e, ok := errors.AsType[*reasonError](err); ok {
+	var e *reasonError
+	if errors.As(err, &e) {
 		return e.reason
 	}
 	return negotiate.Category(err)
@@ -122,7 +123,8 @@ func Reason(err error) string {
 // too: the middleware cannot tell it from a broken acceptor, and a client
 // cannot fix it.
 func isServerFault(err error) bool {
-	if e, ok := errors.AsType[*reasonError](err); ok {
+	var e *reasonError
+	if errors.As(err, &e) {
 		return negotiate.IsServerFault(e.kind)
 	}
 	return negotiate.IsServerFault(err) || negotiate.Category(err) == negotiate.Unknown

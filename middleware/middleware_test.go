@@ -406,7 +406,9 @@ func TestConcurrent(t *testing.T) {
 	kinds := []string{"alice", "bob", "replay", "skew", "noprincipal", "deleg"}
 	var wg sync.WaitGroup
 	for g := range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range 100 {
 				kind := kinds[(g+i)%len(kinds)]
 				path := "/private"
@@ -429,7 +431,7 @@ func TestConcurrent(t *testing.T) {
 					}
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	total := 0

@@ -458,7 +458,9 @@ func TestSessionConcurrent(t *testing.T) {
 	cookies := []string{g.login("alice"), g.login("bob")}
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for j := range 50 {
 				req := httptest.NewRequest("GET", "/", nil)
 				if (i+j)%3 == 0 {
@@ -472,7 +474,7 @@ func TestSessionConcurrent(t *testing.T) {
 					t.Errorf("status %d", rec.Code)
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 }

@@ -88,7 +88,8 @@ func userName(uid uint32) string {
 
 // unwrapPath drops the path an *fs.PathError repeats.
 func unwrapPath(err error) error {
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err

@@ -213,11 +213,13 @@ func TestSweeperBackground(t *testing.T) {
 
 	var wg sync.WaitGroup
 	for range 3 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			if err := mw.Close(); err != nil {
 				t.Errorf("Close: %v", err)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	if err := mw.Close(); err != nil {
