@@ -25,7 +25,10 @@ func (a *Acceptor) explain(ge *Error, tok *initiatorToken) (category error, deta
 		return negotiate.ErrBadMech, "no credential for the token's mechanism"
 	}
 	minor := int32(ge.Minor)
-	keyNotFound := minor == krbKtNotFound || minor == krbApErrBadKeyVer || minor == krbKtKvnoNotFound
+	// MIT says NOKEY when the keytab holds the principal but no key of the
+	// ticket's enctype at all (an RC4-only keytab, an AES ticket), and
+	// when the keytab went away: the probe tells them apart.
+	keyNotFound := minor == krbKtNotFound || minor == krbApErrBadKeyVer || minor == krbKtKvnoNotFound || minor == krbApErrNoKey
 	if a.bound == "" || (minor != krbApErrBadIntegrity && !keyNotFound) {
 		return nil, ""
 	}

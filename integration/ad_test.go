@@ -130,3 +130,46 @@ func TestADGroupsFromPAC(t *testing.T) {
 		t.Errorf("primary group %s, logon name %q, UPN %q", res.PAC.PrimaryGroupSID, res.PAC.LogonName, res.PAC.UPN)
 	}
 }
+
+// TestADKeytabWithoutAES is the most common AD keytab mistake: a keytab
+// exported while the account allowed RC4 only (msDS-SupportedEncryptionTypes
+// unset, for example), and tickets that the KDC encrypts with AES once the
+// account allows it. The log names it keytab_enctype, with a hint about
+// the account's enctypes, never a stale or lost keytab, and never a 500.
+func TestADKeytabWithoutAES(t *testing.T) {
+	f := startAD(t)
+	const svc = "HTTP/rc4.localhost"
+	keytab := filepath.Join(f.Dir, "rc4.keytab")
+	for _, step := range []func() error{
+		func() error { return f.AddService("rc4svc", adWebsvcPassword, svc) },
+		func() error { return f.SetEncryptionTypes("rc4svc", adrealm.EncRC4) },
+		func() error { return f.ExportKeytab(keytab, svc) },
+		func() error { return f.SetEncryptionTypes("rc4svc", adrealm.EncAES) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := f.Run("klist", "-k", "-e", keytab); err != nil || strings.Contains(out, "aes") || !strings.Contains(out, "arcfour") {
+		t.Fatalf("the keytab should hold arcfour-hmac only: %v\n%s", err, out)
+	}
+	s := newServer(t, gss.WithKeytab(keytab), gss.WithPrincipal(svc+"@"+adrealm.Realm))
+	cc := filepath.Join(t.TempDir(), "alice.ccache")
+	if err := f.Kinit("alice", adAlicePassword, cc); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.Run("kvno", "-c", "FILE:"+cc, svc+"@"+adrealm.Realm); err != nil {
+		t.Fatalf("kvno: %v\n%s", err, out)
+	}
+	tok, err := testrealm.Token("FILE:"+cc, svc+"@"+adrealm.Realm, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.get(t, "/whoami", negotiateValue(tok)); r.status != 403 {
+		t.Errorf("an AES ticket for an RC4-only keytab: %d %q, want 403", r.status, r.body)
+	}
+	line := logLine(s.logs.String(), "reason=keytab_enctype")
+	if line == "" || !strings.Contains(line, "msDS-SupportedEncryptionTypes") {
+		t.Errorf("no keytab_enctype line with the enctype hint:\n%s", s.logs.String())
+	}
+}
