@@ -261,7 +261,7 @@ func TestDelegationRequired(t *testing.T) {
 			buf, logger := newLog(slog.LevelInfo)
 			var outcome Outcome
 			acc := delegFake()
-			mw, err := New(acc, append([]Option{logger, WithOutcomeHook(func(o Outcome) { outcome = o })}, tt.opts...)...)
+			mw, err := New(acc, append([]Option{logger, WithOutcomeHook(func(_ *http.Request, o Outcome) { outcome = o })}, tt.opts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -352,7 +352,7 @@ func TestDelegationStoreFailure(t *testing.T) {
 			buf, logger := newLog(slog.LevelInfo)
 			var outcome Outcome
 			acc := delegFake()
-			mw, err := New(acc, logger, WithDelegationDir(dir), WithOutcomeHook(func(o Outcome) { outcome = o }))
+			mw, err := New(acc, logger, WithDelegationDir(dir), WithOutcomeHook(func(_ *http.Request, o Outcome) { outcome = o }))
 			if err != nil {
 				t.Fatal(err)
 			}

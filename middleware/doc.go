@@ -303,8 +303,8 @@
 // Failures are logged with [log/slog] ([WithLogger]) with a reason ([Reason]),
 // the principal if the acceptor named one, and for clock skew, replay,
 // stale keytabs and wrong service principals a hint for the operator. The
-// token is never logged. [WithOutcomeHook] reports each request's
-// [Outcome] for metrics.
+// token is never logged. [WithOutcomeHook] reports each request, with its
+// [Outcome], for metrics and traces.
 //
 // # References
 //

@@ -117,23 +117,26 @@ func ExampleWithForbiddenHandler() {
 	// 403 "" "access denied, try again"
 }
 
-// An outcome hook feeds metrics: one call per request.
+// An outcome hook feeds metrics and traces: one call per request, with the
+// request. Wrapping the handlers of a ServeMux, it finds the route in
+// r.Pattern, a label of few values, unlike the path.
 func ExampleWithOutcomeHook() {
 	mw, err := middleware.New(exampleAcceptor{},
 		middleware.WithLogger(slog.New(slog.DiscardHandler)),
-		middleware.WithOutcomeHook(func(o middleware.Outcome) {
-			fmt.Printf("outcome: principal=%q reason=%q status=%d\n", o.Principal, o.Reason, o.Status)
+		middleware.WithOutcomeHook(func(r *http.Request, o middleware.Outcome) {
+			fmt.Printf("outcome: route=%q principal=%q reason=%q status=%d\n", r.Pattern, o.Principal, o.Reason, o.Status)
 		}))
 	if err != nil {
 		panic(err)
 	}
-	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	get(h, "/", "alice-ticket")
-	get(h, "/", "")
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}", mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	get(mux, "/users/7", "alice-ticket")
+	get(mux, "/users/8", "")
 	// Output:
-	// outcome: principal="alice@EXAMPLE.TEST" reason="" status=0
+	// outcome: route="GET /users/{id}" principal="alice@EXAMPLE.TEST" reason="" status=0
 	// 200 "Negotiate YXAtcmVw" ""
-	// outcome: principal="" reason="no_credentials" status=401
+	// outcome: route="GET /users/{id}" principal="" reason="no_credentials" status=401
 	// 401 "Negotiate" "Unauthorized\n"
 }
 

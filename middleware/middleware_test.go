@@ -161,7 +161,10 @@ func TestSemantics(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			acc := newFake()
 			var outcomes []Outcome
-			opts := append([]Option{quiet, WithOutcomeHook(func(o Outcome) { outcomes = append(outcomes, o) })}, tt.opts...)
+			var hooked *http.Request
+			opts := append([]Option{quiet, WithOutcomeHook(func(r *http.Request, o Outcome) {
+				outcomes, hooked = append(outcomes, o), r
+			})}, tt.opts...)
 			mw, err := New(acc, opts...)
 			if err != nil {
 				t.Fatal(err)
@@ -206,6 +209,10 @@ func TestSemantics(t *testing.T) {
 			}
 			if len(outcomes) != 1 {
 				t.Fatalf("outcome hook called %d times, want 1", len(outcomes))
+			}
+			// The hook gets the request as the middleware got it.
+			if hooked != req {
+				t.Errorf("outcome hook got request %p, want %p", hooked, req)
 			}
 			got := outcomes[0]
 			if got.Duration < 0 {
@@ -335,7 +342,7 @@ func TestNew(t *testing.T) {
 			WithAuthRequired(func(*http.Request) bool { return true }),
 			WithUnauthorizedBody("u"), WithForbiddenHandler(ok),
 			WithUnauthorizedStatus(401), WithForbiddenStatus(599), WithMaxTokenSize(1),
-			WithLogger(slog.Default()), WithOutcomeHook(func(Outcome) {}),
+			WithLogger(slog.Default()), WithOutcomeHook(func(*http.Request, Outcome) {}),
 		}, true},
 		{"statuses at the bounds", newFake(), []Option{WithUnauthorizedStatus(400), WithForbiddenStatus(599)}, true},
 		{"empty bodies", newFake(), []Option{WithUnauthorizedBody(""), WithForbiddenBody("")}, true},
@@ -394,7 +401,7 @@ func TestConcurrent(t *testing.T) {
 	counts := map[string]int{}
 	mw, err := New(newFake(), quiet,
 		WithAuthRequired(func(r *http.Request) bool { return r.URL.Path != "/public" }),
-		WithOutcomeHook(func(o Outcome) {
+		WithOutcomeHook(func(_ *http.Request, o Outcome) {
 			mu.Lock()
 			counts[o.Reason]++
 			mu.Unlock()

@@ -22,7 +22,7 @@ func (m *Middleware) pass(w http.ResponseWriter, r *http.Request, next http.Hand
 				slog.String("remote_addr", r.RemoteAddr))
 		}
 	}
-	m.report(Outcome{Principal: at.principal, Duration: at.elapsed, Session: at.session})
+	m.report(r, Outcome{Principal: at.principal, Duration: at.elapsed, Session: at.session})
 	next.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -53,10 +53,10 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 
 	switch {
 	case fault: // a failure to store the credential is one
-		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Status: http.StatusInternalServerError})
+		m.report(r, Outcome{Reason: Reason(err), Duration: at.elapsed, Status: http.StatusInternalServerError})
 		writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
 	case !m.cfg.required(r):
-		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Session: at.session})
+		m.report(r, Outcome{Reason: Reason(err), Duration: at.elapsed, Session: at.session})
 		if !noCreds {
 			r = r.WithContext(NewContext(r.Context(), &Auth{Err: err}))
 		}
@@ -66,7 +66,7 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 		if noCreds {
 			resp, challenge = m.cfg.unauthorized, true
 		}
-		m.report(Outcome{Reason: Reason(err), Duration: at.elapsed, Status: resp.status, Session: at.session})
+		m.report(r, Outcome{Reason: Reason(err), Duration: at.elapsed, Status: resp.status, Session: at.session})
 		respond(w, r, resp, err, challenge)
 	}
 }
@@ -105,10 +105,10 @@ func (m *Middleware) logStoreFailed(r *http.Request, at attempt) {
 	}
 }
 
-// report gives the outcome hook, if any, the outcome of a request.
-func (m *Middleware) report(o Outcome) {
+// report gives the outcome hook, if any, the request and its outcome.
+func (m *Middleware) report(r *http.Request, o Outcome) {
 	if m.cfg.hook != nil {
-		m.cfg.hook(o)
+		m.cfg.hook(r, o)
 	}
 }
 

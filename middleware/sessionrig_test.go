@@ -76,7 +76,7 @@ func newRigWith(t *testing.T, acc *fakeAcceptor, opts ...Option) *rig {
 	g := &rig{t: t, acc: acc}
 	var logger Option
 	g.logs, logger = newLog(slog.LevelDebug)
-	opts = append([]Option{logger, WithOutcomeHook(func(o Outcome) {
+	opts = append([]Option{logger, WithOutcomeHook(func(_ *http.Request, o Outcome) {
 		g.mu.Lock()
 		g.outcomes = append(g.outcomes, o)
 		g.mu.Unlock()
