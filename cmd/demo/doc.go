@@ -1,0 +1,82 @@
+// Command demo serves a few routes behind HTTP Negotiate, so that anyone can
+// see SPNEGO/Kerberos authentication, mutual authentication and delegation
+// work end to end.
+//
+//	demo [-listen 127.0.0.1:8080] [-keytab PATH] [-service HTTP] [-hostname NAME|*]
+//	     [-delegation-dir DIR] [-realm-dir DIR] [-session-key-file PATH]
+//	     [-allow-realm REALM]... [-selfcheck]
+//
+// Without -keytab it starts a throwaway MIT Kerberos realm of its own on
+// 127.0.0.1 (it needs the krb5-kdc, krb5-admin-server and krb5-user
+// packages: `make deps`), creates the user alice and the service key
+// HTTP/localhost, and prints the two exports and the curl line to try. The
+// realm and its KDC are removed when the demo exits, unless -realm-dir
+// keeps them (see below).
+//
+// With -keytab it serves with that keytab and the machine's Kerberos
+// configuration (KRB5_CONFIG is honoured). -hostname '*' accepts a ticket
+// for any principal in the keytab.
+//
+// Routes:
+//
+//	GET /whoami     authentication required: the principal and a newline
+//	GET /public     authentication optional: the principal, or "anonymous"
+//	GET /delegated  calls /whoami on this server as the user, with the
+//	                credential the user delegated, and shows what it got
+//	GET /           a small HTML page saying who you are
+//
+// -session-key-file turns sessions on: after one Negotiate, the server sets
+// a cookie, sealed with AES-256-GCM, that later requests use instead of a
+// token (try it with curl's cookie jar: -c FILE -b FILE). The file holds
+// one key a line, each 64 hex digits (32 bytes, "openssl rand -hex 32");
+// the first line seals new cookies and every line opens them, so keys
+// rotate by adding a line on top. The demo serves plain HTTP, so its cookie
+// is not Secure, and the log says so: anyone who sees the traffic can take
+// the cookie. A session request carries no delegated credential: /delegated
+// then works only with -delegation-dir, from the ccache file kept there.
+//
+// -allow-realm REALM, repeatable, lets in only principals of those realms;
+// others get 403 (and "anonymous" on /public).
+//
+// -selfcheck runs the whole round trip with the project's own client,
+// /delegated included, prints a one-line verdict and exits 0 or 1.
+//
+// # A realm that stays: -realm-dir
+//
+// With -realm-dir DIR the realm stays in DIR when the demo exits, and the
+// next run with the same DIR resumes it: the same principals and keys,
+// alice's password from DIR/alice.password and a fresh ticket for her, the
+// KDC on the same port if it is free, and so the same two exports. If the
+// port is taken, the KDC gets a new one, which the demo writes into
+// DIR/krb5.conf and DIR/kdc.conf. The log says which: "new realm",
+// "resumed realm" or "resumed realm on a new port". A DIR that is neither
+// new, nor empty, nor a realm the demo made is refused, and nothing in it
+// is touched; so is a DIR that a running demo holds.
+//
+// Add principals with kadmin.local (in /usr/sbin), while the demo runs or
+// not; the KDC finds them at once. A service gets a principal and a keytab
+// of its own. Keep -norandkey on ktadd: without it, ktadd gives the
+// principal a new key, and every keytab made before stops working
+// (DIR/http.keytab, if the principal is HTTP/localhost).
+//
+//	export KRB5_CONFIG=DIR/krb5.conf KRB5_KDC_PROFILE=DIR/kdc.conf
+//	kadmin.local -q "addprinc -pw bob-Passw0rd bob"
+//	kadmin.local -q "addprinc -randkey HTTP/app.localhost"
+//	kadmin.local -q "ktadd -norandkey -k DIR/app.keytab HTTP/app.localhost"
+//	KRB5CCNAME=FILE:DIR/bob.ccache kinit bob   # bob-Passw0rd
+//
+// The KDC runs while the demo runs: leave the demo running, and your own
+// service uses it through KRB5_CONFIG=DIR/krb5.conf with its own keytab.
+// The demo itself can be that service:
+//
+//	demo -keytab DIR/app.keytab -hostname app.localhost -listen 127.0.0.1:8081
+//	curl --negotiate -u : http://app.localhost:8081/whoami   # alice, with the demo's exports
+//	KRB5CCNAME=FILE:DIR/bob.ccache curl --negotiate -u : http://app.localhost:8081/whoami
+//
+// Without the demo, run the realm's KDC yourself, with the same two
+// exports: "krb5kdc -n" stays in the foreground until Ctrl-C, and
+// "krb5kdc -P DIR/kdc.pid" runs in the background until
+// "kill $(cat DIR/kdc.pid)"; it takes a second to exit. Stop it before the
+// demo runs on DIR again, or the demo finds the port taken and moves to a
+// new one.
+package main
