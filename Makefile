@@ -21,7 +21,9 @@ FUZZ_TARGETS := \
 	./middleware:FuzzCCacheName \
 	./middleware:FuzzSessionCookie \
 	./internal/ccache:FuzzParse \
-	./integration:FuzzAccept
+	./integration:FuzzAccept \
+	./pac:FuzzParse \
+	./pac:FuzzParseLogonInfo
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
