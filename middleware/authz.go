@@ -12,13 +12,16 @@ type authzConfig struct {
 	realms           map[string]struct{} // nil: any realm
 	principals       map[string]struct{} // nil: any principal
 	requireLocalName bool
-	predicate        func(*Auth) bool // nil: none
+	groups           map[string]struct{} // nil: no group needed
+	indicators       map[string]struct{} // nil: no indicator needed
+	predicate        func(*Auth) bool    // nil: none
 }
 
 // set reports whether any rule is configured, so that the request path
 // skips authorization with one test when none is.
 func (c *authzConfig) set() bool {
-	return c.realms != nil || c.principals != nil || c.requireLocalName || c.predicate != nil
+	return c.realms != nil || c.principals != nil || c.requireLocalName ||
+		c.groups != nil || c.indicators != nil || c.predicate != nil
 }
 
 // WithAllowedRealms lets in only principals of the given Kerberos realms,
@@ -89,14 +92,79 @@ func WithRequireLocalName() Option {
 	}
 }
 
+// WithAllowedGroups lets in only members of at least one of the given
+// Active Directory groups, named by SID, as the ticket's PAC lists them
+// in Auth.PAC.GroupSIDs ([negotiate.PAC]): the user's groups, its primary
+// group (Domain Users, RID 513) among them, and extra SIDs such as
+// S-1-18-1. A SID is compared exactly, so it must be spelled as Windows
+// writes it, which New checks: "S-1-", the identifier authority in decimal
+// (from 2^32 on, "0x" and 12 upper-case hex digits), and up to 15 decimal
+// sub-authorities, without leading zeros, "S-1-5-21-…-1107" say. A client
+// is refused with [ErrGroupNotAllowed] when it is in none of the groups,
+// and when its ticket has no PAC: an MIT KDC's tickets, and every ticket
+// when the library is built on Heimdal, carry no groups. Several calls add
+// up.
+//
+// With [WithSessions], a session cookie keeps, of the user's groups, only
+// those that the list names, so that a user of hundreds of groups (some
+// 13 KB of SIDs for 300) still fits in a cookie: on a session request
+// Auth.PAC.GroupSIDs holds only those. Instances that share session keys
+// should then allow the same groups.
+//
+// Default: no group is needed.
+func WithAllowedGroups(sids ...string) Option {
+	return func(c *config) error {
+		if len(sids) == 0 {
+			return errors.New("WithAllowedGroups: no SID")
+		}
+		for _, s := range sids {
+			if !isSID(s) {
+				return fmt.Errorf("WithAllowedGroups: %q is not a SID as Windows writes it (S-1-5-21-...)", s)
+			}
+		}
+		c.authz.groups = addAll(c.authz.groups, sids)
+		return nil
+	}
+}
+
+// WithRequiredAuthIndicators lets in only clients whose ticket carries at
+// least one of the given authentication indicators (Auth.AuthIndicators),
+// compared exactly: to require a smart-card or OTP login, say, by the names
+// the KDC's configuration gives those logins (MIT's kdc.conf
+// pkinit_indicator, the indicator of an otp token type). Anyone else is
+// refused with [ErrNoAuthIndicator]. An MIT KDC puts indicators in tickets;
+// Active Directory and Heimdal KDCs put none, and under Heimdal the
+// library reads none, so there every client is refused. An MIT KDC can
+// also enforce this itself, for the service principal's tickets
+// (require_auth). An indicator must be non-empty, without white space or
+// control characters. Several calls add up.
+//
+// Default: no indicator is needed.
+func WithRequiredAuthIndicators(indicators ...string) Option {
+	return func(c *config) error {
+		if len(indicators) == 0 {
+			return errors.New("WithRequiredAuthIndicators: no indicator")
+		}
+		for _, s := range indicators {
+			if s == "" || strings.ContainsFunc(s, isSpaceOrControl) {
+				return fmt.Errorf("WithRequiredAuthIndicators: invalid indicator %q", s)
+			}
+		}
+		c.authz.indicators = addAll(c.authz.indicators, indicators)
+		return nil
+	}
+}
+
 // WithAuthorize sets a predicate that decides whether an authenticated
-// request may in; when it returns false the request is refused with
+// request is let in; when it returns false the request is refused with
 // [ErrNotAuthorized]. It runs after the other authorization rules, only for
 // requests they let in, on the request's goroutine, so it must be quick and
 // safe for concurrent use. It gets the request's Auth as the handler would,
 // but before a delegated credential is stored (Auth.CCache is "") and
 // before a session cookie is issued; Auth.FromSession tells a session
-// request. It must neither modify the Auth nor keep it after it returns.
+// request, whose Auth.PAC holds only some groups (see [WithAllowedGroups]):
+// decide on groups with WithAllowedGroups rather than here. It must
+// neither modify the Auth nor keep it after it returns.
 // Calling WithAuthorize again replaces the predicate.
 //
 // Default: none.
@@ -112,7 +180,7 @@ func WithAuthorize(allow func(*Auth) bool) Option {
 
 // authorize applies the authorization rules to a, which authenticated, and
 // returns the first that refuses it, or nil. The order is fixed: realm,
-// principal, local name, predicate.
+// principal, local name, groups, authentication indicators, predicate.
 func (c *authzConfig) authorize(a *Auth) error {
 	if c.realms != nil {
 		if _, ok := c.realms[realmOf(a.Principal)]; !ok {
@@ -126,6 +194,17 @@ func (c *authzConfig) authorize(a *Auth) error {
 	}
 	if c.requireLocalName && a.LocalName == "" {
 		return ErrNoLocalName
+	}
+	if c.groups != nil {
+		if a.PAC == nil {
+			return errNoPAC
+		}
+		if !anyIn(c.groups, a.PAC.GroupSIDs) {
+			return ErrGroupNotAllowed
+		}
+	}
+	if c.indicators != nil && !anyIn(c.indicators, a.AuthIndicators) {
+		return ErrNoAuthIndicator
 	}
 	if c.predicate != nil && !c.predicate(a) {
 		return ErrNotAuthorized
@@ -147,6 +226,16 @@ func realmOf(principal string) string {
 		}
 	}
 	return ""
+}
+
+// anyIn reports whether one of items is in set.
+func anyIn(set map[string]struct{}, items []string) bool {
+	for _, s := range items {
+		if _, ok := set[s]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }

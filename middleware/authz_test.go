@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,6 +114,77 @@ func TestAuthorization(t *testing.T) {
 						if !strings.Contains(log, want) {
 							t.Errorf("%s: log lacks %s:\n%s", route, want, log)
 						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAuthorizationGroupsAndIndicators checks WithAllowedGroups and
+// WithRequiredAuthIndicators on Negotiate requests, where authentication
+// is required and where it is optional, and what the handler and the log
+// see. TestSessionGroups has the session requests.
+func TestAuthorizationGroupsAndIndicators(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []Option
+		kind   string // the fake token
+		reason string // "" when let in
+		hint   string // in the log of a refusal
+	}{
+		{"member", []Option{WithAllowedGroups(sidStaff)}, "ad", "", ""},
+		{"member of one of several", []Option{WithAllowedGroups(sidAdmins, sidUsers)}, "ad", "", ""},
+		{"groups add up", []Option{WithAllowedGroups(sidAdmins), WithAllowedGroups(sidStaff)}, "ad", "", ""},
+		{"member among 300 groups", []Option{WithAllowedGroups(sidStaff)}, "ad300", "", ""},
+		{"not a member", []Option{WithAllowedGroups(sidAdmins)}, "ad", "group_not_allowed", "in no allowed group"},
+		{"the user's own SID is no group", []Option{WithAllowedGroups(sidAlice)}, "ad", "group_not_allowed", "in no allowed group"},
+		{"no PAC", []Option{WithAllowedGroups(sidUsers)}, "alice", "group_not_allowed", "no PAC, so no groups"},
+
+		{"indicator", []Option{WithRequiredAuthIndicators("otp")}, "otp", "", ""},
+		{"one of several indicators", []Option{WithRequiredAuthIndicators("pkinit", "otp")}, "otp", "", ""},
+		{"indicators add up", []Option{WithRequiredAuthIndicators("pkinit"), WithRequiredAuthIndicators("hardened")}, "otp", "", ""},
+		{"other indicators", []Option{WithRequiredAuthIndicators("pkinit")}, "otp", "no_auth_indicator", "no required authentication indicator"},
+		{"indicator compared exactly", []Option{WithRequiredAuthIndicators("OTP")}, "otp", "no_auth_indicator", "Heimdal"},
+		{"no indicators", []Option{WithRequiredAuthIndicators("otp")}, "alice", "no_auth_indicator", "Active Directory"},
+
+		{"local name before groups", []Option{WithRequireLocalName(), WithAllowedGroups(sidUsers)}, "ad", "no_local_name", ""},
+		{"groups before indicators", []Option{WithRequiredAuthIndicators("otp"), WithAllowedGroups(sidAdmins)}, "ad", "group_not_allowed", ""},
+		{"indicators before the predicate", []Option{WithAuthorize(func(*Auth) bool { return false }), WithRequiredAuthIndicators("otp")}, "ad", "no_auth_indicator", ""},
+		{"groups and the predicate pass", []Option{WithAllowedGroups(sidStaff),
+			WithAuthorize(func(a *Auth) bool { return a.PAC.UPN == "alice@ad.example.test" })}, "ad", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, _ := fakeResult(tt.kind, nil)
+			for _, optional := range []bool{false, true} {
+				opts := tt.opts
+				if optional {
+					opts = append(opts, WithAuthRequired(func(*http.Request) bool { return false }))
+				}
+				g := newRig(t, opts...)
+				res, a := g.do("/", neg(tt.kind))
+				o := g.lastOutcome()
+				if tt.reason == "" {
+					if res.StatusCode != 200 || a == nil || a.Principal != want.Principal || !reflect.DeepEqual(a.PAC, want.PAC) ||
+						!slices.Equal(a.AuthIndicators, want.AuthIndicators) || o.Reason != "" {
+						t.Errorf("optional %v: status %d, Auth %+v, outcome %+v; want let in with the PAC and indicators", optional, res.StatusCode, a, o)
+					}
+					continue
+				}
+				if o.Reason != tt.reason || o.Principal != "" {
+					t.Errorf("optional %v: outcome %+v, want reason %s", optional, o, tt.reason)
+				}
+				if !optional && (res.StatusCode != 403 || a != nil) {
+					t.Errorf("required: status %d, Auth %+v; want 403", res.StatusCode, a)
+				}
+				if optional && (res.StatusCode != 200 || a == nil || a.Principal != "" || a.PAC != nil || Reason(a.Err) != tt.reason) {
+					t.Errorf("optional: status %d, Auth %+v; want anonymous with %s", res.StatusCode, a, tt.reason)
+				}
+				log := g.logs.String()
+				for _, w := range []string{`level=INFO msg="negotiate: not authorized" reason=` + tt.reason, "principal=" + want.Principal, tt.hint} {
+					if !strings.Contains(log, w) {
+						t.Errorf("optional %v: log lacks %q:\n%s", optional, w, log)
 					}
 				}
 			}
@@ -248,6 +321,15 @@ func TestNewAuthzOptions(t *testing.T) {
 		{"empty principal", WithAllowedPrincipals(alice, ""), false},
 		{"nil predicate", WithAuthorize(nil), false},
 		{"typed nil predicate", WithAuthorize(nilFunc), false},
+		{"groups", WithAllowedGroups(sidUsers, "S-1-5-32-544", "S-1-18-1"), true},
+		{"no group", WithAllowedGroups(), false},
+		{"a group that is no SID", WithAllowedGroups(sidUsers, "Domain Admins"), false},
+		{"a group in lower case", WithAllowedGroups("s-1-5-32-544"), false},
+		{"indicators", WithRequiredAuthIndicators("otp", "pkinit", "radius"), true},
+		{"no indicator", WithRequiredAuthIndicators(), false},
+		{"empty indicator", WithRequiredAuthIndicators("otp", ""), false},
+		{"indicator with a space", WithRequiredAuthIndicators("smart card"), false},
+		{"indicator with a newline", WithRequiredAuthIndicators("otp\n"), false},
 	}
 	for _, tt := range tests {
 		_, err := New(newFake(), quiet, tt.opt)
@@ -262,6 +344,9 @@ func TestAuthzReasons(t *testing.T) {
 		ErrRealmNotAllowed:     "realm_not_allowed",
 		ErrPrincipalNotAllowed: "principal_not_allowed",
 		ErrNoLocalName:         "no_local_name",
+		ErrGroupNotAllowed:     "group_not_allowed",
+		errNoPAC:               "group_not_allowed",
+		ErrNoAuthIndicator:     "no_auth_indicator",
 		ErrNotAuthorized:       "not_authorized",
 	} {
 		if got := Reason(err); got != reason {
@@ -281,5 +366,11 @@ func TestAuthzReasons(t *testing.T) {
 	}
 	if h := hint(ErrNoLocalName); !strings.Contains(h, "auth_to_local") {
 		t.Errorf("hint(ErrNoLocalName) = %q", h)
+	}
+	if !errors.Is(errNoPAC, ErrGroupNotAllowed) || !strings.Contains(errNoPAC.Error(), "no PAC") {
+		t.Errorf("errNoPAC = %v", errNoPAC)
+	}
+	if h := hint(errNoPAC); !strings.Contains(h, "MIT KDC") || !strings.Contains(h, "Heimdal") {
+		t.Errorf("hint(errNoPAC) = %q", h)
 	}
 }

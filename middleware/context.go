@@ -22,9 +22,10 @@ type ctxKey struct{}
 //
 // A request authenticated by a session cookie ([WithSessions]) has
 // FromSession set, and only what the cookie carries: Principal, LocalName,
-// Mech and Flags as the Negotiate request that began the session found
-// them, and the session's Expiry. It has no OutputToken and no Delegated
-// credential; CCache is set only in the case its documentation gives.
+// Mech, Flags and AuthIndicators as the Negotiate request that began the
+// session found them, part of the PAC (see PAC), and the session's Expiry.
+// It has no OutputToken and no Delegated credential; CCache is set only in
+// the case its documentation gives.
 type Auth struct {
 	// Principal is the client's Kerberos principal, for example
 	// "alice@EXAMPLE.TEST". It is "" when authentication failed.
@@ -50,6 +51,23 @@ type Auth struct {
 	// began the session: FlagDelegate says that request delegated, not
 	// that this one has a credential.
 	Flags negotiate.Flags
+
+	// PAC is what an Active Directory KDC says of the client in the
+	// ticket's PAC, verified by the acceptor: the user's SID, its groups'
+	// SIDs, its UPN ([negotiate.PAC]). It is nil for a ticket without one:
+	// an MIT KDC's, and every ticket under Heimdal. [WithAllowedGroups]
+	// admits by its GroupSIDs. On a session request it holds only UserSID,
+	// UPN, and those of the GroupSIDs that WithAllowedGroups names (none
+	// without it); the other fields are empty. The handler must not modify
+	// it.
+	PAC *negotiate.PAC
+
+	// AuthIndicators are the ticket's authentication indicators: how the
+	// client logged in, "otp" or "pkinit" say, as the KDC's configuration
+	// names them ([WithRequiredAuthIndicators]). They are nil when there
+	// are none: always from Active Directory and Heimdal KDCs. The handler
+	// must not modify them.
+	AuthIndicators []string
 
 	// FromSession reports that the request authenticated with a session
 	// cookie ([WithSessions]) rather than a Negotiate token. A handler
@@ -97,7 +115,7 @@ type Auth struct {
 // authOf returns the Auth of a request whose token the acceptor accepted
 // with res.
 //
-// Auth repeats seven of Result's fields rather than embed a
+// Auth repeats nine of Result's fields rather than embed a
 // negotiate.Result, on purpose. Its fields are documented for the handler,
 // and some mean something else there: the middleware owns and releases
 // Delegated, where Result tells its receiver to release it; OutputToken has
@@ -108,13 +126,15 @@ type Auth struct {
 // longer compile.
 func authOf(res *negotiate.Result) Auth {
 	return Auth{
-		Principal:   res.Principal,
-		LocalName:   res.LocalName,
-		OutputToken: res.OutputToken,
-		Mech:        res.Mech,
-		Flags:       res.Flags,
-		Expiry:      res.Expiry,
-		Delegated:   res.Delegated,
+		Principal:      res.Principal,
+		LocalName:      res.LocalName,
+		OutputToken:    res.OutputToken,
+		Mech:           res.Mech,
+		Flags:          res.Flags,
+		PAC:            res.PAC,
+		AuthIndicators: res.AuthIndicators,
+		Expiry:         res.Expiry,
+		Delegated:      res.Delegated,
 	}
 }
 

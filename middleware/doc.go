@@ -79,9 +79,9 @@
 //
 // # Authorization and local names
 //
-// Authentication says who the client is; the authorization rules say who
-// may in. Each is off by default, and all that are set must pass, in this
-// order:
+// Authentication says who the client is; the authorization rules say whom
+// to let in. Each is off by default, and all that are set must pass, in
+// this order:
 //
 //   - [WithAllowedRealms]: the principal's realm is one of the list
 //     ([ErrRealmNotAllowed]).
@@ -89,6 +89,13 @@
 //     exactly ([ErrPrincipalNotAllowed]).
 //   - [WithRequireLocalName]: an auth_to_local rule maps the principal to
 //     a local name ([ErrNoLocalName]).
+//   - [WithAllowedGroups]: the ticket's PAC puts the user in one of the
+//     Active Directory groups of the list, named by SID
+//     ([ErrGroupNotAllowed]). A ticket without a PAC, from an MIT KDC say,
+//     is in no group.
+//   - [WithRequiredAuthIndicators]: the ticket carries one of the
+//     authentication indicators of the list, "otp" or "pkinit" say
+//     ([ErrNoAuthIndicator]).
 //   - [WithAuthorize]: a predicate of the request's [Auth]
 //     ([ErrNotAuthorized]).
 //
@@ -102,6 +109,9 @@
 // optional ([WithAuthRequired]), the next handler runs anonymous, without a
 // principal, and [FailureFromContext] gives the reason. An optional route
 // thus never sees a refused principal, only that someone was refused.
+//
+// Auth.PAC and Auth.AuthIndicators hold what the ticket says of the user
+// and of how it logged in, for a handler to read.
 //
 // Auth.LocalName is what the acceptor found with gss_localname, that is
 // what the auth_to_local rules of krb5.conf say; the middleware never makes

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/negotiate-go/negotiate"
 )
@@ -59,9 +60,10 @@ var (
 )
 
 // Refusals by the authorization rules ([WithAllowedRealms],
-// [WithAllowedPrincipals], [WithRequireLocalName], [WithAuthorize]). The
-// client proved who it is, by a token or a session cookie, but that
-// principal may not in. They are answered like a failed token: the
+// [WithAllowedPrincipals], [WithRequireLocalName], [WithAllowedGroups],
+// [WithRequiredAuthIndicators], [WithAuthorize]). The client proved who it
+// is, by a token or a session cookie, but that principal is not let in.
+// They are answered like a failed token: the
 // forbidden response (403 by default) where authentication is required, and
 // anonymous, with the error in the context, where it is optional. They are
 // logged at Info with the principal. None wraps a negotiate sentinel, so,
@@ -81,16 +83,35 @@ var (
 	// "no_local_name".
 	ErrNoLocalName error = &reasonError{"principal maps to no local name", "no_local_name", nil}
 
+	// ErrGroupNotAllowed: the client is in none of the groups of
+	// [WithAllowedGroups], or its ticket has no PAC, so no groups. Its
+	// reason is "group_not_allowed". When the ticket had no PAC, the error
+	// wraps it and says so.
+	ErrGroupNotAllowed error = &reasonError{"principal in none of the allowed groups", "group_not_allowed", nil}
+
+	// ErrNoAuthIndicator: the client's ticket carries none of the
+	// authentication indicators of [WithRequiredAuthIndicators]. Its
+	// reason is "no_auth_indicator".
+	ErrNoAuthIndicator error = &reasonError{"ticket has none of the required authentication indicators", "no_auth_indicator", nil}
+
 	// ErrNotAuthorized: the predicate of [WithAuthorize] refused the
 	// principal. Its reason is "not_authorized".
 	ErrNotAuthorized error = &reasonError{"principal not authorized", "not_authorized", nil}
 )
 
+// errNoPAC is ErrGroupNotAllowed for a ticket without a PAC, so that the
+// log tells the two cases apart.
+var errNoPAC = fmt.Errorf("%w: the ticket has no PAC", ErrGroupNotAllowed)
+
+// authzErrs are the refusals of the authorization rules.
+var authzErrs = []error{ErrRealmNotAllowed, ErrPrincipalNotAllowed, ErrNoLocalName, ErrGroupNotAllowed, ErrNoAuthIndicator, ErrNotAuthorized}
+
 // isAuthzErr reports whether err is a refusal by the authorization rules.
 func isAuthzErr(err error) bool {
-	switch err {
-	case ErrRealmNotAllowed, ErrPrincipalNotAllowed, ErrNoLocalName, ErrNotAuthorized:
-		return true
+	for _, e := range authzErrs {
+		if errors.Is(err, e) {
+			return true
+		}
 	}
 	return false
 }
@@ -106,7 +127,8 @@ var ErrCCacheStore error = &reasonError{"cannot store the delegated credential",
 // reason of one of this package's errors ("no_credentials",
 // "token_too_large", "bad_base64", "ntlm_offered", "no_principal",
 // "no_delegated_credential", "realm_not_allowed", "principal_not_allowed",
-// "no_local_name", "not_authorized", "ccache_store_failed"), else
+// "no_local_name", "group_not_allowed", "no_auth_indicator",
+// "not_authorized", "ccache_store_failed"), else
 // [negotiate.Category] ("replay", "clock_skew", ...), and "" for nil.
 func Reason(err error) string {
 	var e *reasonError
@@ -148,6 +170,12 @@ func hint(err error) string {
 		return "no delegation: have the client delegate (curl --delegation always, a browser's delegation allowlist), and if it delegates by KDC policy, mark the service ok-as-delegate"
 	case errors.Is(err, ErrNoLocalName):
 		return "no local name: no auth_to_local rule of krb5.conf maps the principal; never map one by stripping the realm"
+	case errors.Is(err, errNoPAC):
+		return "no PAC, so no groups: tickets of an MIT KDC carry none, and a Heimdal build of the library reads none; only Active Directory's tickets name groups"
+	case errors.Is(err, ErrGroupNotAllowed):
+		return "in no allowed group: check the user's groups in the directory and the SIDs of WithAllowedGroups; a new membership reaches tickets only after a new TGT (kinit, or log on again)"
+	case errors.Is(err, ErrNoAuthIndicator):
+		return "no required authentication indicator: the KDC adds one only for the login its configuration names (MIT kdc.conf pkinit_indicator, an otp token type's indicator); Active Directory and Heimdal KDCs add none"
 	case errors.Is(err, ErrNTLMOffered):
 		return "NTLM offered: the client has no Kerberos ticket for this service, or is not set up for Negotiate"
 	}

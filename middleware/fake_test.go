@@ -137,6 +137,23 @@ const (
 	carol = "carol@EXAMPLE.TEST"
 )
 
+// The Active Directory user of the fake's "ad" kinds, and SIDs of its
+// domain.
+const (
+	adAlice   = "alice@AD.EXAMPLE.TEST"
+	domainSID = "S-1-5-21-1004336348-1177238915-682003330"
+	sidAlice  = domainSID + "-1104"
+	sidUsers  = domainSID + "-513"  // Domain Users: everyone's primary group
+	sidStaff  = domainSID + "-1107" // a group alice is in
+	sidAdmins = domainSID + "-512"  // Domain Admins: alice is not
+)
+
+// alicePAC is the PAC of adAlice in the given groups.
+func alicePAC(groups ...string) *negotiate.PAC {
+	return &negotiate.PAC{UserSID: sidAlice, PrimaryGroupSID: sidUsers, GroupSIDs: groups,
+		LogonName: "alice", Domain: "ADEX", UPN: "alice@ad.example.test", DNSDomain: "AD.EXAMPLE.TEST"}
+}
+
 // apRep is the fake mutual-authentication output token.
 var apRep = []byte("\x6f\x81ap-rep")
 
@@ -156,6 +173,19 @@ func fakeResult(kind string, cred *fakeCred) (negotiate.Result, error) {
 		return negotiate.Result{Delegated: cred}, gssErr(negotiate.ErrServerCredentials)
 	case "deleg-noprincipal": // "success" without a principal, with a credential
 		return negotiate.Result{Delegated: cred}, nil
+	case "ad": // an Active Directory ticket: a PAC with alice's groups
+		return negotiate.Result{Principal: adAlice, Mech: negotiate.MechKerberos, PAC: alicePAC(sidUsers, sidStaff)}, nil
+	case "ad300": // alice in 300 groups, sidStaff the 151st
+		groups := []string{sidUsers}
+		for i := range 298 {
+			if i == 149 {
+				groups = append(groups, sidStaff)
+			}
+			groups = append(groups, fmt.Sprintf("%s-%d", domainSID, 5000+i))
+		}
+		return negotiate.Result{Principal: adAlice, Mech: negotiate.MechKerberos, PAC: alicePAC(groups...)}, nil
+	case "otp": // an MIT ticket of a login with two indicators
+		return negotiate.Result{Principal: bob, Mech: negotiate.MechKerberos, AuthIndicators: []string{"hardened", "otp"}}, nil
 	case "noprincipal":
 		return negotiate.Result{Mech: negotiate.MechKerberos}, nil
 	case "replay":
