@@ -1,6 +1,6 @@
 package main
 
-// Tests of -session-key-file and -allow-realm.
+// Tests of -session-key-file, -allow-realm and -realm.
 
 import (
 	"bytes"
@@ -149,4 +149,30 @@ func TestSessionAndRealmFlags(t *testing.T) {
 			t.Errorf("demo -selfcheck with both flags: %v: %s", err, out)
 		}
 	})
+}
+
+// TestRealmFlag: -realm takes mit or ad, and -realm ad refuses the flags
+// it cannot honour, before it starts anything.
+func TestRealmFlag(t *testing.T) {
+	bin := buildDemo(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-realm", "heimdal"}, `"heimdal" is neither mit nor ad`},
+		{[]string{"-realm", "ad", "-keytab", "/nonexistent.keytab"}, "-realm ad starts a domain of its own, and -keytab serves with yours"},
+		{[]string{"-realm", "ad", "-realm-dir", t.TempDir()}, "-realm-dir keeps an MIT realm"},
+	} {
+		cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0"}, tt.args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("%q: %v, want exit status 2", tt.args, err)
+		}
+		if !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%q: stderr lacks %q:\n%s", tt.args, tt.want, stderr.String())
+		}
+	}
 }

@@ -24,6 +24,7 @@ type options struct {
 	hostname      string
 	delegationDir string
 	realmDir      string
+	realm         string // the embedded realm without -keytab: "mit" or "ad"
 	selfcheck     bool
 
 	sessionKeyFile string   // "" without sessions
@@ -42,6 +43,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.hostname, "hostname", "", "host part of the service principal, or * for any key in the keytab (default: localhost for the embedded realm, else the machine's hostname)")
 	fs.StringVar(&o.delegationDir, "delegation-dir", "", "store each user's delegated credential in this directory (mode 0700), one ccache per principal")
 	fs.StringVar(&o.realmDir, "realm-dir", "", "directory for the embedded realm, kept on exit and resumed by the next run with the same directory (default: a temporary directory removed on exit)")
+	o.realm = "mit"
+	fs.Func("realm", "the embedded realm without -keytab: mit, a throwaway MIT Kerberos realm, or ad, a throwaway Samba Active Directory domain (needs root and samba-ad-dc) (default mit)", func(kind string) error {
+		if kind != "mit" && kind != "ad" {
+			return fmt.Errorf("%q is neither mit nor ad", kind)
+		}
+		o.realm = kind
+		return nil
+	})
 	fs.BoolVar(&o.selfcheck, "selfcheck", false, "run a client through every route, print a verdict and exit 0 or 1")
 	fs.StringVar(&o.sessionKeyFile, "session-key-file", "", "turn sessions on, with the keys in this file: one a line, 64 hex digits each; the first seals, all open")
 	fs.Func("allow-realm", "let in only principals of this realm (repeatable)", func(realm string) error {
@@ -53,6 +62,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "demo: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if err := o.check(); err != nil {
+		fmt.Fprintf(stderr, "demo: %v\n", err)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -77,12 +90,12 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 
 	var user *demoUser
 	if o.keytab == "" {
-		r, u, err := startRealm(o.realmDir, o.service, log)
+		keytab, u, stopRealm, err := startEmbedded(o, log)
 		if err != nil {
 			return err
 		}
-		defer r.close(log)
-		o.keytab, user = r.keytab, u
+		defer stopRealm()
+		o.keytab, user = keytab, u
 		if o.hostname == "" {
 			o.hostname = "localhost"
 		}
@@ -140,6 +153,34 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 	}
 }
 
+// check refuses flags that contradict each other.
+func (o *options) check() error {
+	if o.realm == "ad" && o.keytab != "" {
+		return errors.New("-realm ad starts a domain of its own, and -keytab serves with yours: give one or the other (for your own AD service, -keytab with the krb5.conf that names its domain)")
+	}
+	if o.realm == "ad" && o.realmDir != "" {
+		return errors.New("-realm-dir keeps an MIT realm: -realm ad makes a new domain each run (under a second once the first has made its template) and removes it on exit")
+	}
+	return nil
+}
+
+// startEmbedded starts the embedded realm that -realm names and returns its
+// keytab, its user with a ticket, and what stops it.
+func startEmbedded(o options, log *slog.Logger) (keytab string, u *demoUser, stop func(), err error) {
+	if o.realm == "ad" {
+		d, u, err := startDomain(o.service, log)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		return d.keytab, u, func() { d.close(log) }, nil
+	}
+	r, u, err := startRealm(o.realmDir, o.service, log)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return r.keytab, u, func() { r.close(log) }, nil
+}
+
 func shutdown(srv *http.Server, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -150,14 +191,20 @@ func shutdown(srv *http.Server, log *slog.Logger) {
 
 func printTryIt(w io.Writer, u *demoUser, port int, sessions bool) {
 	fmt.Fprintf(w, `
-The demo realm %[1]s is running, with the user %[2]s
+The demo %[7]s %[1]s is running, with the user %[2]s
 (its password is in %[3]s). In another shell:
 
     export KRB5_CONFIG=%[4]s
     export KRB5CCNAME=%[5]s
     curl --negotiate -u : --delegation always http://localhost:%[6]d/whoami
     curl --negotiate -u : --delegation always http://localhost:%[6]d/delegated
-`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port)
+`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port, u.kind)
+	if u.userSID != "" {
+		fmt.Fprintf(w, "\n%s is %s, in Domain Users and\n", u.principal, u.userSID)
+		for _, g := range u.groups {
+			fmt.Fprintf(w, "    %-10s %s\n", g.name, g.sid)
+		}
+	}
 	if sessions {
 		fmt.Fprintf(w, `
 Sessions are on: negotiate once and keep the cookie in a jar, then use the

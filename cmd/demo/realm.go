@@ -22,11 +22,20 @@ type embeddedRealm struct {
 
 // demoUser is the user the embedded realm creates, with a ticket ready.
 type demoUser struct {
+	kind               string // "realm", or "Active Directory domain"
 	realm, principal   string
 	passwordFile       string // the password, mode 0600, for kinit
 	krb5Config, ccache string
 	onExit             string // what happens to the realm when the demo stops
+
+	// In an AD domain: the user's SID and groups (besides Domain Users),
+	// as the directory has them; "" and nil in an MIT realm.
+	userSID string
+	groups  []group
 }
+
+// group is a directory group: its name and SID.
+type group struct{ name, sid string }
 
 // The files of a demo realm, besides the realm's own: an earlier run's
 // realm is a directory that holds both of the first two.
@@ -102,6 +111,7 @@ func startRealm(dir, service string, log *slog.Logger) (*embeddedRealm, *demoUse
 		}
 	}
 	u := &demoUser{
+		kind:         "realm",
 		passwordFile: filepath.Join(dir, passwordName),
 		ccache:       "FILE:" + filepath.Join(dir, ccacheName),
 		onExit:       "the KDC stops and the realm is removed on exit.",
