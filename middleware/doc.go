@@ -129,8 +129,11 @@
 //     in, the response sets the session cookie, "__Host-negotiate_session"
 //     by default ([WithSessionCookieName]), before the next handler runs. The
 //     cookie is sealed with AES-256-GCM and holds the principal, the local
-//     name, the mechanism, the context flags, the issue time and the
-//     expiry; never the delegated credential, nor anything else secret.
+//     name, the mechanism, the context flags, the authentication
+//     indicators, the issue time and the expiry, and of the PAC the user's
+//     SID, its UPN and only those of its groups that [WithAllowedGroups]
+//     names, so that a user of hundreds of groups fits in a cookie; never
+//     the delegated credential, nor anything else secret.
 //   - Use. A request that carries no Negotiate token but a cookie that
 //     opens is authenticated by it: one AES-GCM open, no acceptor call, no
 //     cgo. Its Auth has FromSession set. A request that carries a token is
@@ -212,6 +215,8 @@
 // key id, a 12-byte random nonce, the ciphertext and the 16-byte GCM tag;
 // the version, key id and cookie name are authenticated with it. A key
 // seals at most 2^32 cookies safely (random nonces): rotate long before.
+// The format is version 2; a cookie of version 1, from before sessions
+// held the PAC, does not open, and its client negotiates again.
 //
 // # Request context
 //

@@ -6,6 +6,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/negotiate-go/negotiate"
 )
 
 // maxSessionTries caps the cookies of the configured name that one request
@@ -24,6 +26,7 @@ type sessions struct {
 	secure  bool
 	expired string // the Set-Cookie value that ends a session
 	log     *slog.Logger
+	groups  map[string]struct{} // WithAllowedGroups's: the group SIDs a cookie keeps
 }
 
 // fromRequest returns the session of the first cookie of the configured
@@ -61,17 +64,22 @@ func (s *sessions) authContext(r *http.Request, now time.Time) *authContext {
 	if !ok {
 		return nil
 	}
-	return &authContext{
+	ctx := &authContext{
 		Context: r.Context(),
 		auth: Auth{
-			Principal:   sess.principal,
-			LocalName:   sess.localName,
-			Mech:        sess.mech,
-			Flags:       sess.flags,
-			FromSession: true,
-			Expiry:      time.Unix(sess.expiry, 0),
+			Principal:      sess.principal,
+			LocalName:      sess.localName,
+			Mech:           sess.mech,
+			Flags:          sess.flags,
+			AuthIndicators: sess.indicators,
+			FromSession:    true,
+			Expiry:         time.Unix(sess.expiry, 0),
 		},
 	}
+	if sess.pac {
+		ctx.auth.PAC = &negotiate.PAC{UserSID: sess.userSID, UPN: sess.upn, GroupSIDs: sess.groups}
+	}
+	return ctx
 }
 
 // admitSession finishes a session request that is let in: it makes the
@@ -119,16 +127,27 @@ func (s *sessions) issue(w http.ResponseWriter, r *http.Request, a *Auth, ctxEnd
 	}
 	// now.Unix() <= now, so the expiry is never after end.
 	sess := session{
-		issued:    now.Unix(),
-		expiry:    now.Unix() + maxAge,
-		flags:     a.Flags,
-		principal: a.Principal,
-		localName: a.LocalName,
-		mech:      a.Mech,
+		issued:     now.Unix(),
+		expiry:     now.Unix() + maxAge,
+		flags:      a.Flags,
+		principal:  a.Principal,
+		localName:  a.LocalName,
+		mech:       a.Mech,
+		indicators: a.AuthIndicators,
+	}
+	if a.PAC != nil {
+		// Only the groups that authorization asks for: a user may be in
+		// hundreds, of some 45 bytes each.
+		sess.pac, sess.userSID, sess.upn = true, a.PAC.UserSID, a.PAC.UPN
+		for _, g := range a.PAC.GroupSIDs {
+			if _, ok := s.groups[g]; ok {
+				sess.groups = append(sess.groups, g)
+			}
+		}
 	}
 	v := s.codec.seal(&sess)
 	if len(v) > maxSessionValueLen {
-		s.notIssued(r, a.Principal, "the principal's names make the cookie too long")
+		s.notIssued(r, a.Principal, "the cookie would be too long")
 		return
 	}
 	w.Header().Add("Set-Cookie", s.cookie(v, time.Unix(sess.expiry, 0), int(maxAge)))

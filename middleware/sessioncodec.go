@@ -58,17 +58,25 @@ type sessionKey struct {
 // data. The plaintext is
 //
 //	issued (int64, Unix seconds) | expiry (int64) | flags (uint32) |
-//	uvarint lengths of principal, local name, mechanism |
-//	principal | local name | mechanism
+//	PAC (1 byte: 1 when the ticket had one, else 0) |
+//	principal | local name | mechanism | user SID | UPN |
+//	group SIDs | authentication indicators
 //
-// all big-endian.
+// with the integers big-endian, each string a uvarint length and its bytes,
+// and each list a uvarint count and its strings. Version 1 had neither the
+// PAC nor the indicators: its cookies do not open (ignoredMalformed), and
+// their clients negotiate again.
 const (
-	sessionVersion   = 1
+	sessionVersion   = 2
 	sessionIDLen     = 4
 	sessionHeaderLen = 1 + sessionIDLen
 	sessionNonceLen  = 12
 	sessionTagLen    = 16
-	sessionFixedLen  = 8 + 8 + 4
+	sessionFixedLen  = 8 + 8 + 4 + 1
+	// sessionMinPayload is the shortest plaintext: the fixed part, five
+	// string lengths (the principal's of one byte at least, and the
+	// principal) and two list counts.
+	sessionMinPayload = sessionFixedLen + 5 + 1 + 2
 
 	// maxSessionValueLen caps a cookie value the middleware opens or
 	// sets: browsers keep cookies of up to 4096 bytes, name included.
@@ -119,6 +127,11 @@ type session struct {
 	principal      string
 	localName      string
 	mech           string
+	pac            bool     // the ticket had a PAC, whose parts the next three are
+	userSID        string   // the PAC's
+	upn            string   // the PAC's
+	groups         []string // of the PAC's group SIDs, those WithAllowedGroups names
+	indicators     []string // the ticket's authentication indicators
 }
 
 // Why a cookie was ignored, for the debug log.
@@ -134,7 +147,7 @@ const (
 // open opens one cookie value and checks its times. It returns why the
 // cookie is of no use, or "".
 func (c *sessionCodec) open(v string, now time.Time) (session, string) {
-	const minLen = sessionHeaderLen + sessionNonceLen + sessionTagLen + sessionFixedLen + 3
+	const minLen = sessionHeaderLen + sessionNonceLen + sessionTagLen + sessionMinPayload
 	// Go's decoder skips CR and LF: refuse them, so that a sealed cookie
 	// has one spelling only.
 	if len(v) > maxSessionValueLen || len(v) < base64.RawURLEncoding.EncodedLen(minLen) || strings.ContainsAny(v, "\r\n") {
@@ -177,41 +190,84 @@ func (c *sessionCodec) open(v string, now time.Time) (session, string) {
 	return sess, ""
 }
 
-// parseSession parses a cookie's plaintext. It costs one allocation: the
-// principal, the local name and a mechanism other than Kerberos share one
-// string.
+// parseSession parses a cookie's plaintext. The strings share one
+// allocation; each list that is not empty costs one more.
 func parseSession(p []byte) (session, bool) {
-	if len(p) < sessionFixedLen {
+	if len(p) < sessionMinPayload || p[sessionFixedLen-1] > 1 {
 		return session{}, false
 	}
 	sess := session{
 		issued: int64(binary.BigEndian.Uint64(p)),
 		expiry: int64(binary.BigEndian.Uint64(p[8:])),
 		flags:  negotiate.Flags(binary.BigEndian.Uint32(p[16:])),
+		pac:    p[sessionFixedLen-1] == 1,
 	}
 	p = p[sessionFixedLen:]
-	var lens [3]uint64
-	for i := range lens {
-		l, n := binary.Uvarint(p)
-		if n <= 0 || l > uint64(len(p)) {
-			return session{}, false
-		}
-		lens[i], p = l, p[n:]
-	}
-	if lens[0] == 0 || lens[0]+lens[1]+lens[2] != uint64(len(p)) || sess.issued > sess.expiry {
+	r := payloadReader{b: p, s: string(p)} // the one allocation of the strings
+	sess.principal = r.str()
+	sess.localName = r.str()
+	sess.mech = r.str()
+	sess.userSID = r.str()
+	sess.upn = r.str()
+	sess.groups = r.list()
+	sess.indicators = r.list()
+	switch {
+	case r.bad, len(r.b) != 0, sess.principal == "", sess.issued > sess.expiry:
+		return session{}, false
+	case !sess.pac && (sess.userSID != "" || sess.upn != "" || sess.groups != nil):
 		return session{}, false
 	}
-	np, nl := int(lens[0]), int(lens[1])
-	if mech := p[np+nl:]; string(mech) == negotiate.MechKerberos {
-		sess.mech = negotiate.MechKerberos
-		p = p[:np+nl]
-	}
-	str := string(p) // the one allocation: the names share it
-	sess.principal, sess.localName = str[:np], str[np:np+nl]
-	if sess.mech == "" {
-		sess.mech = str[np+nl:]
-	}
 	return sess, true
+}
+
+// payloadReader reads a session's strings and lists: b is what is left of
+// the plaintext, s the same bytes as one string, which the strings read
+// share.
+type payloadReader struct {
+	b   []byte
+	s   string
+	bad bool // something did not parse; what is read after it is zero
+}
+
+func (r *payloadReader) uvarint() uint64 {
+	if r.bad {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.b, r.s = r.b[n:], r.s[n:]
+	return v
+}
+
+func (r *payloadReader) str() string {
+	l := r.uvarint()
+	if r.bad || l > uint64(len(r.b)) {
+		r.bad = true
+		return ""
+	}
+	v := r.s[:l]
+	r.b, r.s = r.b[l:], r.s[l:]
+	return v
+}
+
+// list reads a count and as many strings; nil for none.
+func (r *payloadReader) list() []string {
+	n := r.uvarint()
+	if r.bad || n == 0 {
+		return nil
+	}
+	if n > uint64(len(r.b)) { // each string takes a byte at least
+		r.bad = true
+		return nil
+	}
+	v := make([]string, n)
+	for i := range v {
+		v[i] = r.str()
+	}
+	return v
 }
 
 // appendSession appends the plaintext of sess.
@@ -219,18 +275,43 @@ func appendSession(b []byte, sess *session) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(sess.issued))
 	b = binary.BigEndian.AppendUint64(b, uint64(sess.expiry))
 	b = binary.BigEndian.AppendUint32(b, uint32(sess.flags))
-	b = binary.AppendUvarint(b, uint64(len(sess.principal)))
-	b = binary.AppendUvarint(b, uint64(len(sess.localName)))
-	b = binary.AppendUvarint(b, uint64(len(sess.mech)))
-	b = append(b, sess.principal...)
-	b = append(b, sess.localName...)
-	return append(b, sess.mech...)
+	pac := byte(0)
+	if sess.pac {
+		pac = 1
+	}
+	b = append(b, pac)
+	for _, s := range [...]string{sess.principal, sess.localName, sess.mech, sess.userSID, sess.upn} {
+		b = appendString(b, s)
+	}
+	for _, l := range [...][]string{sess.groups, sess.indicators} {
+		b = binary.AppendUvarint(b, uint64(len(l)))
+		for _, s := range l {
+			b = appendString(b, s)
+		}
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// payloadSize is about how long the plaintext of sess is: a little more.
+func payloadSize(sess *session) int {
+	n := sessionFixedLen + 7*binary.MaxVarintLen16 + len(sess.principal) + len(sess.localName) +
+		len(sess.mech) + len(sess.userSID) + len(sess.upn)
+	for _, l := range [...][]string{sess.groups, sess.indicators} {
+		for _, s := range l {
+			n += binary.MaxVarintLen16 + len(s)
+		}
+	}
+	return n
 }
 
 // seal returns the cookie value of sess, sealed with the first key.
 func (c *sessionCodec) seal(sess *session) string {
 	k := &c.keys[0]
-	plain := appendSession(make([]byte, 0, sessionFixedLen+30+len(sess.principal)+len(sess.localName)+len(sess.mech)), sess)
+	plain := appendSession(make([]byte, 0, payloadSize(sess)), sess)
 	b := make([]byte, 0, sessionHeaderLen+sessionNonceLen+len(plain)+sessionTagLen)
 	b = append(b, sessionVersion)
 	b = append(b, k.id[:]...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -43,12 +44,25 @@ func TestSessionCodec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, why := tt.c.open(v, tt.at)
-		if why != tt.why || why == "" && got != sess {
+		if why != tt.why || why == "" && !reflect.DeepEqual(got, sess) {
 			t.Errorf("%s: open = %+v, %q; want %q", tt.name, got, why, tt.why)
 		}
 	}
 	if _, err := newSessionCodec([][]byte{keyA, keyA}, "s", time.Hour); err == nil {
 		t.Error("two keys of one id: no error")
+	}
+	// A cookie of format version 1 (fuzzGenuine's contents, sealed before
+	// sessions held the PAC) no longer opens: its client negotiates again.
+	const v1 = "AbyYrxaHr1UusXB5O2Q0CIn6UuGW8StF6kQOaEleibwvDesPh4oEABAf7DEMi_7N1UnxikWDW9vNCRZlAPXzDA7jB7M0Wg2N9iZM0ZYmzRpXNz9dGOx4TRXcyz0O0IsplEUo"
+	c, err := newSessionCodec([][]byte{keyA}, DefaultSessionCookieName, 200*365*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, why := c.open(v1, now); why != ignoredMalformed {
+		t.Errorf("a version 1 cookie: %q, want %q", why, ignoredMalformed)
+	}
+	if _, why := c.open(fuzzGenuine, now); why != "" {
+		t.Errorf("fuzzGenuine: %q", why)
 	}
 }
 
@@ -60,34 +74,67 @@ func TestSessionPayload(t *testing.T) {
 			principal: `alice\@corp.example@EXAMPLE.TEST`, localName: "alice", mech: negotiate.MechKerberos},
 		{issued: 5, expiry: 5, principal: strings.Repeat("p", 300), localName: strings.Repeat("l", 200), mech: "1.2.3.4"},
 		{issued: 5, expiry: 6, principal: "nul\x00and\xffbytes@R", mech: negotiate.MechSPNEGO},
+		{issued: 1, expiry: 2, principal: adAlice, mech: negotiate.MechKerberos, pac: true}, // a PAC, but no group kept
+		{issued: 1, expiry: 2, principal: adAlice, localName: "alice", mech: negotiate.MechKerberos, pac: true,
+			userSID: sidAlice, upn: "alice@ad.example.test", groups: []string{sidUsers, sidStaff}, indicators: []string{"otp", "x"}},
+		{issued: 1, expiry: 2, principal: bob, indicators: []string{"pkinit"}},
+		{issued: 1, expiry: 2, principal: bob, indicators: []string{"", strings.Repeat("i", 200)}},
 	} {
 		got, ok := parseSession(appendSession(nil, &s))
-		if !ok || got != s {
+		if !ok || !reflect.DeepEqual(got, s) {
 			t.Errorf("round trip of %+v: %+v, %v", s, got, ok)
 		}
 	}
-	good := appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R", localName: "a"})
-	for n := range len(good) {
-		if _, ok := parseSession(good[:n]); ok {
-			t.Errorf("truncated to %d parsed", n)
+	for _, good := range [][]byte{
+		appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R", localName: "a"}),
+		appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R", pac: true, userSID: sidAlice,
+			groups: []string{sidUsers}, indicators: []string{"otp"}}),
+	} {
+		if _, ok := parseSession(good); !ok {
+			t.Fatalf("%q did not parse", good)
+		}
+		for n := range len(good) {
+			if _, ok := parseSession(good[:n]); ok {
+				t.Errorf("%q truncated to %d parsed", good, n)
+			}
+		}
+		if _, ok := parseSession(append(bytes.Clone(good), 0)); ok {
+			t.Errorf("%q and a trailing byte parsed", good)
 		}
 	}
-	if _, ok := parseSession(append(bytes.Clone(good), 0)); ok {
-		t.Error("a trailing byte parsed")
+	for name, s := range map[string]session{
+		"an empty principal":      {issued: 1, expiry: 2},
+		"an expiry before issue":  {issued: 2, expiry: 1, principal: "a@R"},
+		"a user SID without PAC":  {issued: 1, expiry: 2, principal: "a@R", userSID: sidAlice},
+		"a UPN without PAC":       {issued: 1, expiry: 2, principal: "a@R", upn: "a@r"},
+		"groups without PAC":      {issued: 1, expiry: 2, principal: "a@R", groups: []string{sidUsers}},
+		"a list longer than left": {issued: 1, expiry: 2, principal: "a@R", pac: true},
+	} {
+		p := appendSession(nil, &s)
+		if name == "a list longer than left" {
+			// Five group SIDs, then one byte.
+			p = append(p[:len(p)-2], 5, 0)
+		}
+		if _, ok := parseSession(p); ok {
+			t.Errorf("%s parsed", name)
+		}
 	}
-	if _, ok := parseSession(appendSession(nil, &session{issued: 1, expiry: 2})); ok {
-		t.Error("an empty principal parsed")
+	p := appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R"})
+	p[sessionFixedLen-1] = 2
+	if _, ok := parseSession(p); ok {
+		t.Error("a PAC byte of 2 parsed")
 	}
 }
 
 // fuzzGenuine is the one cookie FuzzSessionCookie knows to be genuine:
-// alice's session, local name alice, sealed with keyA under the default
-// cookie name, issued at 2026-01-01T00:00:00Z and ending a hundred years
-// later. It is a constant
-// because every fuzzing process runs the target's setup, and a cookie
-// sealed there would differ in each, nonces being random. Should the format
-// change, seal a new one with the same contents and paste it here.
-const fuzzGenuine = "AbyYrxaHr1UusXB5O2Q0CIn6UuGW8StF6kQOaEleibwvDesPh4oEABAf7DEMi_7N1UnxikWDW9vNCRZlAPXzDA7jB7M0Wg2N9iZM0ZYmzRpXNz9dGOx4TRXcyz0O0IsplEUo"
+// alice's session (local name alice, mechanism Kerberos, no PAC) in
+// session format version 2, sealed with keyA under the default cookie
+// name, issued at 2026-01-01T00:00:00Z and ending a hundred years later.
+// It is a constant because every fuzzing process runs the target's setup,
+// and a cookie sealed there would differ in each, nonces being random.
+// Should the format change, seal a new one with the same contents and
+// paste it here.
+const fuzzGenuine = "AryYrxZ4-wuMv1CEx2ledBur99kQkuuMl0wSLt5yU9cmBbDilcdjNlBcx7UUi-ffWgCQXDBJVN9hvMU6nKWhsoebys9b7Dmwk1wLOj0Q4LN-z1D5E5Fwsw1LiD6lJlLMbqJVyhTBbkE"
 
 // FuzzSessionCookie feeds random cookie values to the opener and to a
 // whole middleware: they never panic, never answer 500, and authenticate
@@ -126,7 +173,7 @@ func FuzzSessionCookie(f *testing.F) {
 		if why == "" && (sess.principal != alice || sess.localName != "alice") {
 			t.Fatalf("the genuine cookie opened as %+v", sess)
 		}
-		if why != "" && sess != (session{}) {
+		if why != "" && !reflect.DeepEqual(sess, session{}) {
 			t.Fatalf("a refused cookie yields %+v", sess)
 		}
 		req := httptest.NewRequest("GET", "/", nil)

@@ -251,6 +251,7 @@ func newSessions(c *config) (*sessions, error) {
 		domain: sc.domain,
 		secure: !sc.insecure,
 		log:    c.logger,
+		groups: c.authz.groups,
 	}
 	maxAge := DefaultSessionMaxAge
 	if sc.maxAgeSet {
