@@ -73,6 +73,7 @@ func (a *app) handler() http.Handler {
 	mux.HandleFunc("GET /whoami", a.whoami)
 	mux.HandleFunc("GET /public", a.public)
 	mux.HandleFunc("GET /delegated", a.delegated)
+	mux.HandleFunc("GET /info", a.info)
 	mux.HandleFunc("GET /{$}", a.index)
 	return a.mw.Wrap(mux)
 }
@@ -153,7 +154,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <li>Delegated a credential: {{if .Delegated}}yes{{else}}no{{end}}</li>
 <li>Ticket valid until: {{if .Expiry.IsZero}}(no limit){{else}}{{.Expiry.Format "2006-01-02 15:04:05 MST"}}{{end}}</li>
 </ul>
-<p><a href="/whoami">/whoami</a> · <a href="/public">/public</a> · <a href="/delegated">/delegated</a></p>
+<p><a href="/whoami">/whoami</a> · <a href="/public">/public</a> · <a href="/delegated">/delegated</a> · <a href="/info">/info</a> (what the server knows of you, as JSON: SIDs and groups from an AD ticket's PAC)</p>
 </body></html>
 `))
 

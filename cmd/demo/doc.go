@@ -21,8 +21,9 @@
 // HTTP/localhost with AES keys; its keytab holds the account's keys and
 // the SPN's, the account first, and alice has a forwardable ticket. The
 // demo prints the same exports and curl lines, and the SIDs of alice and
-// her groups. The first domain on a machine takes 5 to 8 seconds
-// (samba-tool provisions a template); later ones under a second. One domain runs on a machine at a
+// her groups, which /info shows as the ticket's PAC has them. The first
+// domain on a machine takes 5 to 8 seconds (samba-tool provisions a
+// template); later ones under a second. One domain runs on a machine at a
 // time, so a second demo -realm ad (or an AD test) waits for the first to
 // stop. The domain is always removed on exit: -realm-dir is for -realm
 // mit only.
@@ -37,7 +38,26 @@
 //	GET /public     authentication optional: the principal, or "anonymous"
 //	GET /delegated  calls /whoami on this server as the user, with the
 //	                credential the user delegated, and shows what it got
+//	GET /info       authentication required: what the server knows of the
+//	                user, as JSON (below)
 //	GET /           a small HTML page saying who you are
+//
+// /info answers 200, application/json, with every key always present; a
+// value the server does not have is "" or []:
+//
+//	principal        "alice@EXAMPLE.TEST"
+//	local_name       the auth_to_local name, or ""
+//	user_sid         the user's SID from an AD ticket's PAC, or ""
+//	group_sids       the PAC's group SIDs, Domain Users among them, or []
+//	upn              the PAC's user principal name, or ""
+//	auth_indicators  the ticket's authentication indicators (MIT KDCs), or []
+//	delegation       "none", or "forwarded" when the user forwarded a ticket
+//	                 (or, on a session, -delegation-dir kept one)
+//	ccache           the ccache -delegation-dir stored, "FILE:/...", or ""
+//	session          true when a session cookie authenticated the request
+//	channel_bound    false: the demo serves plain HTTP
+//	mech             the mechanism's OID, "1.2.840.113554.1.2.2" (Kerberos)
+//	expires          when the ticket (or session) ends, RFC 3339, or ""
 //
 // -session-key-file turns sessions on: after one Negotiate, the server sets
 // a cookie, sealed with AES-256-GCM, that later requests use instead of a

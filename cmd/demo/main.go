@@ -204,6 +204,7 @@ The demo %[7]s %[1]s is running, with the user %[2]s
 		for _, g := range u.groups {
 			fmt.Fprintf(w, "    %-10s %s\n", g.name, g.sid)
 		}
+		fmt.Fprintf(w, "/info shows them as the ticket's PAC has them.\n")
 	}
 	if sessions {
 		fmt.Fprintf(w, `

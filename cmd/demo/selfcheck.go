@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/negotiate-go/negotiate/client"
@@ -64,6 +67,12 @@ func selfcheck(a *app, u *demoUser, out io.Writer) error {
 		{"delegated acts as the user", delegating, "/delegated", func(s int, b string) error {
 			return all(wantStatus(http.StatusOK)(s, b), contains(b, "200 OK: "+principal+"\n"))
 		}},
+		{"info tells every key of the user", plain, "/info", func(s int, b string) error {
+			if err := wantStatus(http.StatusOK)(s, b); err != nil {
+				return err
+			}
+			return checkInfo(b, principal, u)
+		}},
 	}
 	for i, c := range checks {
 		status, body, err := fetch(c.as, a.selfURL+c.path)
@@ -75,6 +84,49 @@ func selfcheck(a *app, u *demoUser, out io.Writer) error {
 		}
 	}
 	return verdict(out, len(checks), nil)
+}
+
+// checkInfo checks /info's JSON: every key there, the principal's, and in
+// an AD domain the user's SID and groups as the directory has them.
+func checkInfo(body, principal string, u *demoUser) error {
+	var got map[string]any
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		return fmt.Errorf("not JSON: %v: %q", err, body)
+	}
+	var info infoReply
+	if err := json.Unmarshal([]byte(body), &info); err != nil {
+		return fmt.Errorf("not JSON: %v: %q", err, body)
+	}
+	for _, key := range infoKeys() {
+		if v, ok := got[key]; !ok || v == nil {
+			return fmt.Errorf("no %q in %s", key, body)
+		}
+	}
+	if info.Principal != principal {
+		return fmt.Errorf("principal %q, want %q", info.Principal, principal)
+	}
+	if u == nil || u.userSID == "" {
+		return nil
+	}
+	if info.UserSID != u.userSID {
+		return fmt.Errorf("user_sid %q, want %q", info.UserSID, u.userSID)
+	}
+	for _, g := range u.groups {
+		if !slices.Contains(info.GroupSIDs, g.sid) {
+			return fmt.Errorf("group_sids %q lack %s (%s)", info.GroupSIDs, g.sid, g.name)
+		}
+	}
+	return nil
+}
+
+// infoKeys are the JSON keys of /info, in order.
+func infoKeys() []string {
+	t := reflect.TypeFor[infoReply]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("json")
+	}
+	return keys
 }
 
 func verdict(out io.Writer, passed int, err error) error {
