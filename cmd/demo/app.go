@@ -48,6 +48,10 @@ func newApp(acc middleware.Acceptor, o options, addr *net.TCPAddr, log *slog.Log
 		opts = append(opts, middleware.WithAllowedRealms(o.allowRealms...))
 		log.Info("only principals of these realms are let in", "realms", o.allowRealms)
 	}
+	if len(o.allowGroups) > 0 {
+		opts = append(opts, middleware.WithAllowedGroups(o.allowGroups...))
+		log.Info("only members of these groups are let in", "groups", o.allowGroups)
+	}
 	mw, err := middleware.New(acc, opts...)
 	if err != nil {
 		return nil, err

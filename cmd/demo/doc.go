@@ -4,7 +4,8 @@
 //
 //	demo [-listen 127.0.0.1:8080] [-keytab PATH] [-service HTTP] [-hostname NAME|*]
 //	     [-realm mit|ad] [-delegation-dir DIR] [-realm-dir DIR]
-//	     [-session-key-file PATH] [-allow-realm REALM]... [-selfcheck]
+//	     [-session-key-file PATH] [-allow-realm REALM]... [-allow-group SID]...
+//	     [-selfcheck]
 //
 // Without -keytab it starts a throwaway MIT Kerberos realm of its own on
 // 127.0.0.1 (it needs the krb5-kdc, krb5-admin-server and krb5-user
@@ -49,6 +50,8 @@
 //	local_name       the auth_to_local name, or ""
 //	user_sid         the user's SID from an AD ticket's PAC, or ""
 //	group_sids       the PAC's group SIDs, Domain Users among them, or []
+//	                 (on a session request only those -allow-group names,
+//	                 so none without it: a cookie holds no more)
 //	upn              the PAC's user principal name, or ""
 //	auth_indicators  the ticket's authentication indicators (MIT KDCs), or []
 //	delegation       "none", or "forwarded" when the user forwarded a ticket
@@ -71,6 +74,13 @@
 //
 // -allow-realm REALM, repeatable, lets in only principals of those realms;
 // others get 403 (and "anonymous" on /public).
+//
+// -allow-group SID, repeatable, lets in only members of at least one of
+// those Active Directory groups, as the ticket's PAC lists them (the SIDs
+// /info shows: S-1-5-21-…-513 is Domain Users); others get 403 (and
+// "anonymous" on /public), and the log says "group_not_allowed". A ticket
+// without a PAC has no groups: every MIT KDC's ticket, and every ticket
+// when the demo is built on Heimdal, is refused.
 //
 // -selfcheck runs the whole round trip with the project's own client,
 // /delegated included, prints a one-line verdict and exits 0 or 1.

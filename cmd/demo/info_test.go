@@ -1,9 +1,10 @@
 package main
 
-// Tests of GET /info against the embedded MIT realm: its tickets carry no
-// PAC.
+// Tests of GET /info and -allow-group against the embedded MIT realm: its
+// tickets carry no PAC.
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -126,4 +127,38 @@ func TestInfo(t *testing.T) {
 			t.Errorf("/info without a ticket:\n%s", out)
 		}
 	})
+}
+
+// TestAllowGroupWithMITRealm: -allow-group lets in only a group's members,
+// and an MIT ticket has no PAC, so no groups: alice is refused, and is
+// anonymous on /public. The log names the groups at start and the reason
+// of the refusal.
+func TestAllowGroupWithMITRealm(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed (apt-get install curl)")
+	}
+	bin := buildDemo(t)
+	const engineers, readers = "S-1-5-21-1-2-3-1103", "S-1-5-21-1-2-3-1104"
+	d := startDemoServer(t, bin, "-allow-group", engineers, "-allow-group", readers)
+	base := "http://localhost:" + d.port
+	for _, path := range []string{"/whoami", "/info"} {
+		if out := d.curl(t, t.TempDir(), d.env, "--negotiate", "-u", ":", base+path); !strings.Contains(out, "403 Forbidden") {
+			t.Errorf("%s as alice, of no group:\n%s", path, out)
+		}
+	}
+	if out := d.curl(t, t.TempDir(), d.env, "--negotiate", "-u", ":", base+"/public"); !strings.HasSuffix(out, "\r\n\r\nanonymous\n") {
+		t.Errorf("/public as alice, of no group:\n%s", out)
+	}
+	if !d.logHas(`msg="only members of these groups are let in" groups="[`+engineers+" "+readers+`]"`,
+		"reason=group_not_allowed", "principal=alice@EXAMPLE.TEST", "carry no PAC") {
+		t.Errorf("the log lacks the groups, the refusal or the warning:\n%s", d.stderr)
+	}
+
+	// A SID as Windows would not write it is refused at start.
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-allow-group", "s-1-5-21-1-2-3-1103")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "WithAllowedGroups") {
+		t.Errorf("-allow-group s-1-5-…: %v, want it refused:\n%s", err, stderr.String())
+	}
 }

@@ -29,6 +29,7 @@ type options struct {
 
 	sessionKeyFile string   // "" without sessions
 	allowRealms    []string // nil: any realm
+	allowGroups    []string // nil: no group needed
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -55,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.sessionKeyFile, "session-key-file", "", "turn sessions on, with the keys in this file: one a line, 64 hex digits each; the first seals, all open")
 	fs.Func("allow-realm", "let in only principals of this realm (repeatable)", func(realm string) error {
 		o.allowRealms = append(o.allowRealms, realm)
+		return nil
+	})
+	fs.Func("allow-group", "let in only members of this Active Directory group, by SID, as the ticket's PAC lists them (repeatable)", func(sid string) error {
+		o.allowGroups = append(o.allowGroups, sid)
 		return nil
 	})
 	if err := fs.Parse(args); err != nil {
@@ -90,6 +95,9 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 
 	var user *demoUser
 	if o.keytab == "" {
+		if o.realm == "mit" && len(o.allowGroups) > 0 {
+			log.Warn("-allow-group with the embedded MIT realm: its tickets carry no PAC, so no groups, and every user is refused; try -realm ad")
+		}
 		keytab, u, stopRealm, err := startEmbedded(o, log)
 		if err != nil {
 			return err
@@ -204,7 +212,7 @@ The demo %[7]s %[1]s is running, with the user %[2]s
 		for _, g := range u.groups {
 			fmt.Fprintf(w, "    %-10s %s\n", g.name, g.sid)
 		}
-		fmt.Fprintf(w, "/info shows them as the ticket's PAC has them.\n")
+		fmt.Fprintf(w, "/info shows them as the ticket's PAC has them; -allow-group SID lets in only a group's members.\n")
 	}
 	if sessions {
 		fmt.Fprintf(w, `
