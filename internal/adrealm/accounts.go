@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/negotiate-go/negotiate/internal/krbenv"
 )
 
 // Encryption types for msDS-SupportedEncryptionTypes ([MS-KILE] 2.2.7).
@@ -296,7 +298,7 @@ func (d *Domain) adtoolRun(args ...string) ([]byte, error) {
 
 // runIn runs a client program with the domain's environment.
 func (d *Domain) runIn(stdin *strings.Reader, prog string, args ...string) ([]byte, error) {
-	path, err := lookPath(prog)
+	path, err := krbenv.LookPath(prog)
 	if err != nil {
 		return nil, fmt.Errorf("adrealm: %w", err)
 	}

@@ -5,22 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/negotiate-go/negotiate/internal/krbenv"
 )
 
 // writeKrb5Conf writes the clients' krb5.conf: the KDC on 127.0.0.1 (port
 // 88), no DNS lookups or canonicalization, forwardable tickets, and
 // localhost mapped to the realm, so HTTP/localhost is the domain's.
 func (d *Domain) writeKrb5Conf() error {
-	conf := fmt.Sprintf(`[libdefaults]
-	default_realm = %[1]s
-	dns_lookup_kdc = false
-	dns_lookup_realm = false
-	dns_canonicalize_hostname = false
-	rdns = false
-	forwardable = true
-	default_ccache_name = FILE:%[2]s/ccache-default
-	default_keytab_name = FILE:%[2]s/default.keytab
-
+	conf := krbenv.Libdefaults(Realm, d.Dir) + fmt.Sprintf(`
 [realms]
 	%[1]s = {
 		kdc = 127.0.0.1

@@ -44,6 +44,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/negotiate-go/negotiate/internal/krbenv"
 )
 
 // The domain every Start creates.
@@ -107,7 +109,7 @@ func Start(dir string) (d *Domain, err error) {
 		return nil, errors.New("adrealm: Samba's DC must run as root (it binds ports 88 and 389)")
 	}
 	for _, p := range programs {
-		if _, err := lookPath(p); err != nil {
+		if _, err := krbenv.LookPath(p); err != nil {
 			return nil, fmt.Errorf("adrealm: %s not found (install samba-ad-dc, samba, winbind and krb5-user): %w", p, err)
 		}
 	}
@@ -217,7 +219,7 @@ func (d *Domain) startSamba() error {
 		return fmt.Errorf("adrealm: %w", err)
 	}
 	defer log.Close()
-	path, _ := lookPath("samba")
+	path, _ := krbenv.LookPath("samba")
 	cmd := exec.Command(path, "-s", d.SMBConf, "-i", "-M", "single", "--debug-stdout")
 	cmd.Env = d.Env()
 	cmd.Dir = d.Dir
@@ -308,38 +310,14 @@ func (d *Domain) stopSamba() error {
 // domain's krb5.conf, KRB5RCACHEDIR at its directory, and no KRB5CCNAME,
 // KRB5_KTNAME or KRB5_KDC_PROFILE.
 func (d *Domain) Env() []string {
-	env := []string{}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "KRB5_CONFIG", "KRB5_KDC_PROFILE", "KRB5RCACHEDIR", "KRB5CCNAME", "KRB5_KTNAME":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "KRB5_CONFIG="+d.Config, "KRB5RCACHEDIR="+d.Dir)
-}
-
-// lookPath finds prog on PATH or in the sbin directories, which a non-root
-// PATH often lacks.
-func lookPath(prog string) (string, error) {
-	if p, err := exec.LookPath(prog); err == nil {
-		return p, nil
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-		p := filepath.Join(dir, prog)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: not on PATH or in an sbin directory", prog)
+	return krbenv.Env("KRB5_CONFIG="+d.Config, "KRB5RCACHEDIR="+d.Dir)
 }
 
 // sambaPython returns the interpreter on samba-tool's #! line: Samba's
 // Python modules are installed for that one, and a python3 earlier on PATH
 // (pyenv, a virtualenv) may not have them.
 func sambaPython() (string, error) {
-	tool, err := lookPath("samba-tool")
+	tool, err := krbenv.LookPath("samba-tool")
 	if err != nil {
 		return "", fmt.Errorf("adrealm: %w", err)
 	}
@@ -353,7 +331,7 @@ func sambaPython() (string, error) {
 	line, _, _ := bytes.Cut(buf[:n], []byte("\n"))
 	if fields := strings.Fields(strings.TrimPrefix(string(line), "#!")); bytes.HasPrefix(line, []byte("#!")) && len(fields) > 0 {
 		if fields[0] == "/usr/bin/env" && len(fields) > 1 {
-			return lookPath(fields[1])
+			return krbenv.LookPath(fields[1])
 		}
 		return fields[0], nil
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/negotiate-go/negotiate/internal/krbenv"
 )
 
 // recipe is what a template is made of; changing it (or the Samba version)
@@ -151,7 +153,7 @@ func copyFile(src, dst string, perm fs.FileMode) error {
 }
 
 func mustLookPath(prog string) string {
-	p, err := lookPath(prog)
+	p, err := krbenv.LookPath(prog)
 	if err != nil {
 		return prog // exec reports it
 	}

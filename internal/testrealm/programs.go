@@ -3,11 +3,11 @@ package testrealm
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/negotiate-go/negotiate/internal/krbenv"
 )
 
 // The realm's programs: finding them, running them, and the principals,
@@ -19,7 +19,7 @@ var programs = []string{"kdb5_util", "kadmin.local", "krb5kdc", "kinit", "klist"
 
 func checkPrograms() error {
 	for _, p := range programs {
-		if _, err := lookPath(p); err != nil {
+		if _, err := krbenv.LookPath(p); err != nil {
 			return fmt.Errorf("testrealm: %s not found (install krb5-kdc, krb5-admin-server and krb5-user): %w", p, err)
 		}
 	}
@@ -72,7 +72,7 @@ func (r *Realm) kadmin(query string) (string, error) {
 
 // run runs one of the realm's programs with the realm's environment.
 func (r *Realm) run(stdin *strings.Reader, prog string, args ...string) (string, error) {
-	path, err := lookPath(prog)
+	path, err := krbenv.LookPath(prog)
 	if err != nil {
 		return "", fmt.Errorf("testrealm: %w", err)
 	}
@@ -98,18 +98,3 @@ func (r *Realm) run(stdin *strings.Reader, prog string, args ...string) (string,
 // a usage message for bad arguments, or ktadd's "kadmin.local: Principal
 // X does not exist."
 var kadminFailed = regexp.MustCompile(`(?m)while |^usage: |^kadmin\.local: `)
-
-// lookPath finds prog on PATH or in the sbin directories, which a non-root
-// PATH often lacks.
-func lookPath(prog string) (string, error) {
-	if p, err := exec.LookPath(prog); err == nil {
-		return p, nil
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-		p := filepath.Join(dir, prog)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: not on PATH or in an sbin directory", prog)
-}

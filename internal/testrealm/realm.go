@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/negotiate-go/negotiate/internal/krbenv"
 )
 
 // DefaultName is the realm name Start uses.
@@ -168,7 +170,7 @@ func (r *Realm) startKDC(port int, db []string, env ...string) error {
 		return fmt.Errorf("testrealm: %w", err)
 	}
 	defer log.Close()
-	path, err := lookPath("krb5kdc")
+	path, err := krbenv.LookPath("krb5kdc")
 	if err != nil {
 		return fmt.Errorf("testrealm: %w", err)
 	}
@@ -212,16 +214,7 @@ func (r *Realm) waitReady(limit time.Duration) error {
 }
 
 func (r *Realm) writeConfig(port int) error {
-	krb5 := fmt.Sprintf(`[libdefaults]
-	default_realm = %[1]s
-	dns_lookup_kdc = false
-	dns_lookup_realm = false
-	dns_canonicalize_hostname = false
-	rdns = false
-	forwardable = true
-	default_ccache_name = FILE:%[2]s/ccache-default
-	default_keytab_name = FILE:%[2]s/default.keytab
-
+	krb5 := krbenv.Libdefaults(r.Name, r.Dir) + fmt.Sprintf(`
 [realms]
 	%[1]s = {
 		kdc = 127.0.0.1:%[3]d
@@ -262,18 +255,7 @@ func (r *Realm) writeConfig(port int) error {
 // Env returns the environment for the realm's programs and for clients
 // such as curl and klist: the process environment with KRB5_CONFIG,
 // KRB5_KDC_PROFILE and KRB5RCACHEDIR pointing into the realm directory.
-func (r *Realm) Env() []string {
-	env := []string{}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "KRB5_CONFIG", "KRB5_KDC_PROFILE", "KRB5RCACHEDIR", "KRB5CCNAME", "KRB5_KTNAME":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, r.envVars()...)
-}
+func (r *Realm) Env() []string { return krbenv.Env(r.envVars()...) }
 
 func (r *Realm) envVars() []string {
 	return []string{
