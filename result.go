@@ -51,10 +51,20 @@ type Result struct {
 	// names them. Empty when there are none, and under Heimdal.
 	AuthIndicators []string
 
-	// Delegated is the credential the client forwarded, or nil when it did
-	// not delegate. Whoever receives a non-nil Delegated owns it and must
-	// call its Release method.
+	// Delegated is the credential the client forwarded, or the proxy
+	// credential of constrained delegation (S4U2Proxy) that the acceptor
+	// made from the client's ticket; nil when there is neither. Whoever
+	// receives a non-nil Delegated owns it and must call its Release
+	// method.
 	Delegated Credential
+
+	// DelegationKind says what Delegated is: "forwarded" for the client's
+	// TGT, which it forwarded (unconstrained delegation: good for any
+	// service), "proxy" for a proxy credential (constrained delegation:
+	// good only for the backends the KDC lets this service delegate to; a
+	// stored one holds the service's own TGT as well), "" when Delegated
+	// is nil.
+	DelegationKind string
 }
 
 // PAC is the part of a ticket's Microsoft PAC (MS-PAC) that authorization

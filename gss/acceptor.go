@@ -31,6 +31,13 @@ type Acceptor struct {
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
 	now            func() time.Time
 
+	// S4U (s4u.go), set by acquireS4U.
+	constrained   bool   // proxy credentials are handed out: WithConstrainedDelegation
+	transition    bool   // Impersonate works: WithProtocolTransition
+	checkServer   bool   // the credential takes every SPN of the account: Accept checks the ticket's server name
+	service       string // the principal the acceptor initiates as, its TGT's client: "websvc@AD.EXAMPLE.TEST"
+	serviceCCache string // the MEMORY: cache of that TGT, destroyed by Close
+
 	mu     sync.RWMutex // held for reading by Accept, for writing by Close
 	cred   credID
 	config configHold // krb5.conf kept parsed while the acceptor lives
@@ -46,6 +53,10 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 		if err := o(&c); err != nil {
 			return nil, err
 		}
+	}
+	s4u := c.constrained || c.transition
+	if s4u && isHeimdal() {
+		return nil, fmt.Errorf("gss: %s: Heimdal's GSS-API has no S4U (constrained delegation, protocol transition): build against MIT krb5", s4uOption(&c))
 	}
 	hostnameHint := `: pass WithHostname or WithPrincipal with one of those, or WithHostname("*") to accept any of them`
 	if c.hostname == "" && c.principal == "" {
@@ -109,9 +120,15 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 		}
 		rcache = ""
 	}
-	cred, err := acquireAcceptor(name, hostbased, c.keytab, rcache)
+	var cred credID
+	var err error
+	if s4u {
+		cred, err = a.acquireS4U(&c, name, rcache, keytabDesc, hostnameHint)
+	} else if cred, err = acquireAcceptor(name, hostbased, c.keytab, rcache); err != nil {
+		err = fmt.Errorf("gss: acceptor credentials for %s: %w; %s%s", desc, err, describeKeytab(c.keytab), hostnameHint)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("gss: acceptor credentials for %s: %w; %s%s", desc, err, describeKeytab(c.keytab), hostnameHint)
+		return nil, err
 	}
 	a.cred = cred
 	a.config = holdConfig()
@@ -153,6 +170,11 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		return negotiate.Result{}, fmt.Errorf("gss: empty token: %w", negotiate.ErrDefectiveToken)
 	}
 	tok := parseInitiatorToken(token)
+	if a.checkServer {
+		if err := a.checkTicketServer(&tok); err != nil {
+			return negotiate.Result{}, err
+		}
+	}
 	if a.replays != nil {
 		req, ok := tok.apReq()
 		if !ok {
@@ -170,7 +192,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 			}
 		}()
 	}
-	acc, err := acceptToken(a.cred, tok.library)
+	acc, err := acceptToken(a.cred, tok.library, a.constrained)
 	if err != nil {
 		var ge *Error
 		if errors.As(err, &ge) {
@@ -181,9 +203,8 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		return negotiate.Result{}, err
 	}
 	defer releaseName(&acc.src)
-	// RFC 2744: the delegated credential is valid only with the
-	// delegation flag; a handle the flag does not vouch for is dropped.
-	if negotiate.Flags(acc.flags)&negotiate.FlagDelegate == 0 {
+	kind := a.delegation(&acc)
+	if kind == "" {
 		releaseCred(&acc.deleg)
 	}
 	defer func() {
@@ -226,7 +247,8 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		res.Expiry = a.now().Add(acc.lifetime - a.addedSkew)
 	}
 	if acc.deleg != nil {
-		res.Delegated = &Credential{id: acc.deleg}
+		res.Delegated = &Credential{id: acc.deleg, kind: kind, principal: principal, service: a.service, forwardable: true}
+		res.DelegationKind = kind
 	}
 	return res, nil
 }
@@ -243,16 +265,22 @@ const anonymousPrefix = "WELLKNOWN/ANONYMOUS@"
 const allFlags = negotiate.FlagDelegate | negotiate.FlagMutual | negotiate.FlagReplay |
 	negotiate.FlagSequence | negotiate.FlagConf | negotiate.FlagInteg | negotiate.FlagAnon
 
-// Close releases the acceptor credentials. It waits for Accept calls in
-// flight; later calls fail with negotiate.ErrServerCredentials. It is safe
-// to call more than once.
+// Close releases the acceptor credentials, and destroys the cache of the
+// service's own TGT that S4U needs. It waits for Accept calls in flight;
+// later calls fail with negotiate.ErrServerCredentials. Credentials that
+// Accept or Impersonate handed out stay valid until they are released. It
+// is safe to call more than once.
 func (a *Acceptor) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.closed {
-		a.closed = true
-		releaseCred(&a.cred)
-		a.config.release()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	releaseCred(&a.cred)
+	a.config.release()
+	if a.serviceCCache != "" {
+		return destroyCCache(a.serviceCCache)
 	}
 	return nil
 }

@@ -13,6 +13,24 @@
 
 int is_heimdal(void) { return NEGOTIATE_HEIMDAL; }
 
+// is_proxy says whether cred is a proxy credential, one that initiates
+// through S4U2Proxy for its client: MIT names its impersonator
+// (GSS_KRB5_GET_CRED_IMPERSONATOR); Heimdal makes none.
+static int is_proxy(gss_cred_id_t cred) {
+#if NEGOTIATE_HEIMDAL
+	(void)cred;
+	return 0;
+#else
+	OM_uint32 minor;
+	gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+	if (GSS_ERROR(gss_inquire_cred_by_oid(&minor, cred, GSS_KRB5_GET_CRED_IMPERSONATOR, &set)))
+		return 0;
+	int proxy = set != GSS_C_NO_BUFFER_SET && set->count > 0 && set->elements[0].length > 0;
+	gss_release_buffer_set(&minor, &set);
+	return proxy;
+#endif
+}
+
 OM_uint32 import_name(OM_uint32 *minor, const char *s, int hostbased, gss_name_t *out) {
 	gss_buffer_desc b = { strlen(s), (void *)s };
 	gss_OID type = hostbased ? GSS_C_NT_HOSTBASED_SERVICE : (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME;
@@ -65,12 +83,36 @@ OM_uint32 name_attribute(OM_uint32 *minor, gss_name_t name, const char *attr,
 	return gss_get_name_attribute(minor, name, &a, authenticated, &complete, value, GSS_C_NO_BUFFER, more);
 }
 
+// accept_token runs gss_accept_sec_context on tok. When proxy is not NULL
+// and the call completes with a delegated credential handle, it also says
+// whether that is a proxy credential, which MIT makes for an acceptor whose
+// credential can initiate too (and flags it GSS_C_DELEG_FLAG, as if the
+// client had delegated), and reads into tkt_flags the flags of the
+// client's ticket while the context still exists (0 if they cannot be
+// read): whether it is forwardable, as S4U2Proxy needs.
 OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
 		void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
-		OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg) {
+		OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg,
+		int *proxy, OM_uint32 *tkt_flags) {
 	gss_buffer_desc in = { len, tok };
-	return gss_accept_sec_context(minor, ctx, cred, &in, GSS_C_NO_CHANNEL_BINDINGS,
+	OM_uint32 major = gss_accept_sec_context(minor, ctx, cred, &in, GSS_C_NO_CHANNEL_BINDINGS,
 		src, mech, out, flags, time_rec, deleg);
+	if (proxy) {
+		*proxy = 0;
+		*tkt_flags = 0;
+		if (major == GSS_S_COMPLETE && *deleg != GSS_C_NO_CREDENTIAL) {
+			*proxy = is_proxy(*deleg);
+#if NEGOTIATE_HEIMDAL
+			OM_uint32 f = 0;
+#else
+			krb5_flags f = 0;
+#endif
+			OM_uint32 tmp;
+			if (!GSS_ERROR(gss_krb5_get_tkt_flags(&tmp, *ctx, &f)))
+				*tkt_flags = (OM_uint32)f;
+		}
+	}
+	return major;
 }
 
 OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
@@ -191,6 +233,33 @@ done:
 	return out;
 }
 
+// default_keytab_name returns the name of the library's default keytab
+// (KRB5_KTNAME, else krb5.conf's default_keytab_name), to be freed with
+// free, or NULL.
+char *default_keytab_name(void) {
+	krb5_context ctx;
+	if (krb5_init_context(&ctx)) return NULL;
+	char name[1024];
+	char *copy = NULL;
+	if (!krb5_kt_default_name(ctx, name, sizeof name)) copy = strdup(name);
+	krb5_free_context(ctx);
+	return copy;
+}
+
+// destroy_ccache destroys the credential cache named ccache, and with it
+// the tickets it holds (a MEMORY: cache lives until it is destroyed). It
+// returns the krb5 error code, 0 on success.
+int destroy_ccache(const char *ccache) {
+	krb5_context ctx;
+	krb5_error_code code = krb5_init_context(&ctx);
+	if (code) return code;
+	krb5_ccache cc;
+	code = krb5_cc_resolve(ctx, ccache, &cc);
+	if (!code) code = krb5_cc_destroy(ctx, cc);
+	krb5_free_context(ctx);
+	return code;
+}
+
 #if !NEGOTIATE_HEIMDAL
 #include <profile.h>
 
@@ -247,6 +316,102 @@ OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccac
 	gss_key_value_element_desc kv = { "ccache", ccache };
 	gss_key_value_set_desc store = { 1, &kv };
 	return gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID, 1, 0, &store, NULL, NULL);
+}
+
+// acquire_proxy acquires the credential of a service that does S4U
+// (MS-SFU): one credential for both accepting (the keys of keytab) and
+// initiating, as name, with a TGT that the library gets from the same
+// keytab as a client keytab and keeps, and renews, in ccache, which should
+// be a MEMORY: cache of this credential alone. With such a credential,
+// gss_accept_sec_context hands back a proxy credential for S4U2Proxy, and
+// gss_acquire_cred_impersonate_name does S4U2Self. name is a principal, or
+// NULL: then the credential accepts any key of the keytab and initiates as
+// the keytab's first principal.
+OM_uint32 acquire_proxy(OM_uint32 *minor, const char *name, const char *keytab,
+		const char *ccache, const char *rcache, gss_cred_id_t *out) {
+	gss_key_value_element_desc kv[4] = {
+		{ "keytab", keytab }, { "client_keytab", keytab }, { "ccache", ccache },
+	};
+	gss_key_value_set_desc store = { 3, kv };
+	if (rcache) kv[store.count++] = (gss_key_value_element_desc){ "rcache", rcache };
+	gss_name_t gname = GSS_C_NO_NAME;
+	if (name) {
+		OM_uint32 major = import_name(minor, name, 0, &gname);
+		if (GSS_ERROR(major)) return major;
+	}
+	OM_uint32 major = gss_acquire_cred_from(minor, gname, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+		GSS_C_BOTH, &store, out, NULL, NULL);
+	OM_uint32 tmp;
+	if (gname != GSS_C_NO_NAME) gss_release_name(&tmp, &gname);
+	return major;
+}
+
+// impersonate gets, with cred (from acquire_proxy), a credential for user
+// (a principal) through S4U2Self: a ticket from user to cred's own
+// principal, which S4U2Proxy then takes as evidence.
+OM_uint32 impersonate(OM_uint32 *minor, gss_cred_id_t cred, const char *user, gss_cred_id_t *out) {
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 major = import_name(minor, user, 0, &name);
+	if (GSS_ERROR(major)) return major;
+	major = gss_acquire_cred_impersonate_name(minor, cred, name, GSS_C_INDEFINITE,
+		GSS_C_NO_OID_SET, GSS_C_INITIATE, out, NULL, NULL);
+	OM_uint32 tmp;
+	gss_release_name(&tmp, &name);
+	return major;
+}
+
+// evidence_flags reads the flags of the ticket that a proxy credential
+// holds for its client: the one ticket of the credential's client that is
+// no TGT and no configuration entry. It copies the credential into a
+// MEMORY: cache of its own, reads it and destroys it. It is called once per
+// S4U2Self, not per request.
+OM_uint32 evidence_flags(OM_uint32 *minor, gss_cred_id_t cred, OM_uint32 *flags) {
+	*flags = 0;
+	krb5_context ctx;
+	krb5_error_code code = krb5_init_context(&ctx);
+	if (code) {
+		*minor = (OM_uint32)code;
+		return GSS_S_FAILURE;
+	}
+	krb5_ccache cc = NULL;
+	krb5_principal client = NULL;
+	OM_uint32 major = GSS_S_FAILURE;
+	code = krb5_cc_new_unique(ctx, "MEMORY", NULL, &cc);
+	if (code) goto done;
+	// gss_krb5_copy_ccache wants an initialized cache; gss_store_cred_into
+	// initializes it with the credential's own principal.
+	char name[256];
+	if (snprintf(name, sizeof name, "MEMORY:%s", krb5_cc_get_name(ctx, cc)) >= (int)sizeof name) goto done;
+	gss_key_value_element_desc kv = { "ccache", name };
+	gss_key_value_set_desc store = { 1, &kv };
+	major = gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID, 1, 0, &store, NULL, NULL);
+	if (GSS_ERROR(major)) goto done;
+	major = GSS_S_FAILURE;
+	code = krb5_cc_get_principal(ctx, cc, &client);
+	krb5_cc_cursor cursor;
+	if (!code) code = krb5_cc_start_seq_get(ctx, cc, &cursor);
+	if (code) goto done;
+	krb5_creds creds;
+	while (krb5_cc_next_cred(ctx, cc, &cursor, &creds) == 0) {
+		const krb5_data *first = krb5_princ_component(ctx, creds.server, 0);
+		int tgt = krb5_princ_size(ctx, creds.server) == 2 && first->length == 6 &&
+			memcmp(first->data, "krbtgt", 6) == 0;
+		if (major != GSS_S_COMPLETE && !tgt && !krb5_is_config_principal(ctx, creds.server) &&
+				krb5_principal_compare(ctx, creds.client, client)) {
+			*flags = creds.ticket_flags;
+			major = GSS_S_COMPLETE;
+		}
+		krb5_free_cred_contents(ctx, &creds);
+	}
+	krb5_cc_end_seq_get(ctx, cc, &cursor);
+	code = 0;
+done:
+	if (major != GSS_S_COMPLETE && code) *minor = (OM_uint32)code;
+	else if (major != GSS_S_COMPLETE) *minor = 0;
+	if (client) krb5_free_principal(ctx, client);
+	if (cc) krb5_cc_destroy(ctx, cc);
+	krb5_free_context(ctx);
+	return major;
 }
 
 #else // Heimdal
@@ -336,6 +501,28 @@ OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccac
 	if (!code) krb5_cc_close(ctx, cc);
 	krb5_free_context(ctx);
 	return major;
+}
+
+// Heimdal 7's GSS-API has no S4U: no gss_acquire_cred_impersonate_name,
+// and gss_accept_sec_context makes no proxy credential.
+OM_uint32 acquire_proxy(OM_uint32 *minor, const char *name, const char *keytab,
+		const char *ccache, const char *rcache, gss_cred_id_t *out) {
+	(void)name, (void)keytab, (void)ccache, (void)rcache, (void)out;
+	*minor = 0;
+	return GSS_S_UNAVAILABLE;
+}
+
+OM_uint32 impersonate(OM_uint32 *minor, gss_cred_id_t cred, const char *user, gss_cred_id_t *out) {
+	(void)cred, (void)user, (void)out;
+	*minor = 0;
+	return GSS_S_UNAVAILABLE;
+}
+
+OM_uint32 evidence_flags(OM_uint32 *minor, gss_cred_id_t cred, OM_uint32 *flags) {
+	(void)cred;
+	*flags = 0;
+	*minor = 0;
+	return GSS_S_UNAVAILABLE;
 }
 
 #endif

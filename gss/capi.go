@@ -283,6 +283,75 @@ func storeCred(cred credID, ccache string) error {
 	return nil
 }
 
+// defaultKeytabName returns the name of the library's default keytab, or
+// "" if the library cannot say.
+func defaultKeytabName() string {
+	n := C.default_keytab_name()
+	if n == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(n))
+	return C.GoString(n)
+}
+
+// destroyCCache destroys the credential cache named ccache and the tickets
+// it holds.
+func destroyCCache(ccache string) error {
+	cc := C.CString(ccache)
+	defer C.free(unsafe.Pointer(cc))
+	if code := C.destroy_ccache(cc); code != 0 {
+		return newError("krb5_cc_destroy", routineFailure<<16, uint32(code), ccache)
+	}
+	return nil
+}
+
+// acquireProxy acquires a service credential for S4U (see acquire_proxy in
+// capi.c): accepting with keytab's keys and initiating as name ("" for the
+// keytab's first principal, and then accepting any key of the keytab),
+// with the service's own TGT, from keytab, kept in ccache. An empty rcache
+// leaves the library default. The caller owns the credential, and destroys
+// ccache when it is done with it.
+func acquireProxy(name, keytab, ccache, rcache string) (credID, error) {
+	cname, ckeytab, cccache, crcache := cString(name), C.CString(keytab), C.CString(ccache), cString(rcache)
+	defer C.free(unsafe.Pointer(cname))
+	defer C.free(unsafe.Pointer(ckeytab))
+	defer C.free(unsafe.Pointer(cccache))
+	defer C.free(unsafe.Pointer(crcache))
+	var st status
+	var cred credID
+	st.major = C.acquire_proxy(&st.minor, cname, ckeytab, cccache, crcache, &cred)
+	if st.failed() {
+		return nil, st.err("acquire S4U service credentials")
+	}
+	return cred, nil
+}
+
+// impersonateName gets, with the S4U service credential cred, a
+// credential for user through S4U2Self. The caller owns it.
+func impersonateName(cred credID, user string) (credID, error) {
+	cu := C.CString(user)
+	defer C.free(unsafe.Pointer(cu))
+	var st status
+	var out credID
+	st.major = C.impersonate(&st.minor, cred, cu, &out)
+	if st.failed() {
+		return nil, st.err("gss_acquire_cred_impersonate_name")
+	}
+	return out, nil
+}
+
+// evidenceFlags returns the flags of the ticket a proxy credential holds
+// for its client (see evidence_flags in capi.c).
+func evidenceFlags(cred credID) (uint32, error) {
+	var st status
+	var flags C.OM_uint32
+	st.major = C.evidence_flags(&st.minor, cred, &flags)
+	if st.failed() {
+		return 0, st.err("read the S4U2Self ticket's flags")
+	}
+	return uint32(flags), nil
+}
+
 // accepted is what one gss_accept_sec_context call produced. Its handles are
 // owned by the caller.
 type accepted struct {
@@ -298,13 +367,20 @@ type accepted struct {
 	lifetime   time.Duration
 	indefinite bool // the library reported GSS_C_INDEFINITE: no end
 	complete   bool
+	// Read only when acceptToken is asked for them and the library handed
+	// back a delegated credential handle; zero otherwise:
+	proxy    bool   // deleg is a proxy credential (S4U2Proxy), not a forwarded TGT
+	tktFlags uint32 // the flags of the client's ticket: tktForwardable, ...
 }
+
+// tktForwardable is the forwardable bit of a ticket's flags.
+const tktForwardable = C.TKT_FORWARDABLE
 
 // acceptToken runs one gss_accept_sec_context on a fresh context with cred and
 // deletes the context before it returns: an HTTP request carries one token,
-// so there is no next leg to keep it for. On success the caller owns
-// a.src and a.deleg.
-func acceptToken(cred credID, token []byte) (a accepted, err error) {
+// so there is no next leg to keep it for. With s4u set it also fills
+// a.proxy and a.tktFlags. On success the caller owns a.src and a.deleg.
+func acceptToken(cred credID, token []byte, s4u bool) (a accepted, err error) {
 	var st status
 	var ctx C.gss_ctx_id_t = C.GSS_C_NO_CONTEXT // owned by us: deleted below
 	var out C.gss_buffer_desc                   // owned by us: released below
@@ -312,14 +388,20 @@ func acceptToken(cred credID, token []byte) (a accepted, err error) {
 	var flags, timeRec C.OM_uint32
 	var src nameID   // owned by the caller on success: see a.src
 	var deleg credID // owned by the caller on success: see a.deleg
+	var proxy C.int
+	var tktFlags C.OM_uint32
+	wantProxy := (*C.int)(nil) // nil: the library is not asked
+	if s4u {
+		wantProxy = &proxy
+	}
 
 	var tok unsafe.Pointer
 	if len(token) > 0 {
 		tok = unsafe.Pointer(&token[0])
 	}
 	st.major = C.accept_token(&st.minor, &ctx, cred, tok, C.size_t(len(token)),
-		&src, &mech, &out, &flags, &timeRec, &deleg)
-	a.src, a.deleg = src, deleg
+		&src, &mech, &out, &flags, &timeRec, &deleg, wantProxy, &tktFlags)
+	a.src, a.deleg, a.proxy, a.tktFlags = src, deleg, proxy != 0, uint32(tktFlags)
 
 	var minor C.OM_uint32
 	if out.length > 0 {

@@ -51,7 +51,8 @@ OM_uint32 name_attribute(OM_uint32 *minor, gss_name_t name, const char *attr,
 	int *authenticated, gss_buffer_t value, int *more);
 OM_uint32 accept_token(OM_uint32 *minor, gss_ctx_id_t *ctx, gss_cred_id_t cred,
 	void *tok, size_t len, gss_name_t *src, gss_OID *mech, gss_buffer_t out,
-	OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg);
+	OM_uint32 *flags, OM_uint32 *time_rec, gss_cred_id_t *deleg,
+	int *proxy, OM_uint32 *tkt_flags);
 OM_uint32 init_token(OM_uint32 *minor, gss_cred_id_t cred, gss_ctx_id_t *ctx,
 	gss_name_t target, void *mech, size_t mechlen, OM_uint32 req_flags, void *in, size_t len,
 	gss_buffer_t out);
@@ -65,6 +66,8 @@ char *default_realm(void);
 int clock_skew(void);
 enum keytab_keys keytab_probe(const char *keytab, const char *principal, int kvno, int enctype);
 char *keytab_list(const char *keytab);
+char *default_keytab_name(void);
+int destroy_ccache(const char *ccache);
 
 // Credentials: where MIT and Heimdal differ.
 OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
@@ -72,5 +75,17 @@ OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
 OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, void *mech, size_t mechlen,
 	gss_cred_id_t *out);
 OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache);
+
+// S4U (MS-SFU): MIT only. Under Heimdal, whose GSS-API has none, they fail
+// with GSS_S_UNAVAILABLE; Go refuses the options before it calls them.
+OM_uint32 acquire_proxy(OM_uint32 *minor, const char *name, const char *keytab,
+	const char *ccache, const char *rcache, gss_cred_id_t *out);
+OM_uint32 impersonate(OM_uint32 *minor, gss_cred_id_t cred, const char *user, gss_cred_id_t *out);
+OM_uint32 evidence_flags(OM_uint32 *minor, gss_cred_id_t cred, OM_uint32 *flags);
+
+// TKT_FORWARDABLE is the forwardable bit of a ticket's flags (RFC 4120
+// section 5.3, TKT_FLG_FORWARDABLE), as gss_krb5_get_tkt_flags and
+// evidence_flags report them.
+#define TKT_FORWARDABLE 0x40000000
 
 #endif

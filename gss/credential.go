@@ -10,20 +10,33 @@ import (
 	"github.com/negotiate-go/negotiate"
 )
 
-// Credential is a credential a client delegated (forwarded) to the acceptor.
+// Credential is a credential the acceptor holds for a client: the TGT a
+// client delegated (forwarded), or a proxy credential for constrained
+// delegation (see [WithConstrainedDelegation] and [Acceptor.Impersonate]).
 // It satisfies negotiate.Credential. Its methods are safe for concurrent
 // use; Release is nil-safe and idempotent, and there is no finalizer: the
 // owner releases it.
 type Credential struct {
 	mu sync.RWMutex // held for reading while the handle is in use, for writing by Release
 	id credID       // owned: released by Release
+
+	// Set when the credential is made, then only read.
+	kind      string // delegationForwarded or delegationProxy ("" for one acquired from a ccache)
+	principal string // the client's principal, for error messages
+	service   string // for a proxy credential, the service that acts for the client
+	// For a proxy credential: whether its ticket from the client came by
+	// S4U2Self (Impersonate), and whether that ticket is forwardable (one
+	// from Accept always is).
+	selfTicket, forwardable bool
 }
 
 var errReleased = fmt.Errorf("gss: credential already released: %w", negotiate.ErrInternal)
 
 // Store writes the credential into the credential cache named ccache
 // ("FILE:/path", "MEMORY:name", or a path) with gss_store_cred_into,
-// replacing the cache's contents.
+// replacing the cache's contents. A proxy credential's cache holds the
+// service's own TGT as well as the client's ticket to the service: see the
+// package documentation, "Constrained delegation", before storing one.
 func (c *Credential) Store(ccache string) error {
 	if ccache == "" {
 		return errors.New("gss: empty ccache name")

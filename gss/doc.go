@@ -39,7 +39,63 @@
 //
 // When a client delegates, [negotiate.Result.Delegated] holds a
 // [*Credential]; [Credential.Store] writes it into a credential cache with
-// gss_store_cred_into, and the owner releases it.
+// gss_store_cred_into, and the owner releases it. Such a forwarded TGT
+// (Result.DelegationKind "forwarded") is unconstrained delegation: it is
+// good for any service, as the user, until it expires.
+//
+// # Constrained delegation
+//
+// With [WithConstrainedDelegation] (MIT krb5 only) the acceptor makes a
+// proxy credential (Result.DelegationKind "proxy") from the ticket of a
+// client that does not delegate, for S4U2Proxy (MS-SFU): a handler gives
+// it to [WithCredential], or to client.WithCredential, and calls a backend
+// as the user; the KDC issues that ticket only for the backends the
+// service may delegate to (in Active Directory, the service account's
+// msDS-AllowedToDelegateTo), and refuses the others, which Start reports
+// as [ErrDelegationRefused] without ever falling back to the service's own
+// name. A client whose ticket is not forwardable gets no proxy credential:
+// one whose TGT was not forwardable, or one the KDC marks as sensitive
+// (NOT_DELEGATED) or in Protected Users. [Acceptor.Impersonate]
+// ([WithProtocolTransition]) makes the same kind of credential for a user
+// named by the service, through S4U2Self. Resource-based constrained
+// delegation (the backend's msDS-AllowedToActOnBehalfOfOtherIdentity) needs
+// nothing more from this package: MIT asks for it in every S4U2Proxy
+// request, and the KDC decides.
+//
+// The acceptor needs the service's own TGT for this, from its keytab, which
+// must begin with the principal that can get one (in Active Directory the
+// account, websvc, before the SPN, HTTP/www.example.com); it keeps that TGT
+// in a MEMORY: cache of its own, never in the process's default cache, and
+// accepts with the account's keys, checking the ticket's server name
+// itself, so it stays bound to its service as without S4U.
+//
+// A proxy credential is more than the user's ticket. Stored with
+// [Credential.Store], its cache holds (klist -C, against Samba's AD):
+//
+//	Default principal: alice@AD.EXAMPLE.TEST
+//	krbtgt/AD.EXAMPLE.TEST@AD.EXAMPLE.TEST
+//		for client websvc@AD.EXAMPLE.TEST, renew until ..., Flags: FRIA
+//	config: proxy_impersonator = websvc@AD.EXAMPLE.TEST
+//	websvc@AD.EXAMPLE.TEST
+//		renew until ..., Flags: FRAT
+//	HTTP/backend.localhost@AD.EXAMPLE.TEST
+//		renew until ..., Flags: FRAT
+//
+// that is, the service's own TGT, the user's ticket to the service (filed
+// under the service's account name: the evidence that S4U2Proxy presents),
+// a marker that names the service as impersonator, and any backend tickets
+// already obtained. MIT's libraries (curl --negotiate, kvno, another
+// process of this package) use such a cache as the user's: they ask the
+// KDC, with the service's TGT, for backend tickets for the user. So
+// whoever reads the file acts as the user towards the service's backends;
+// with the service's TGT it carries, as the service itself towards any
+// service until that TGT expires (10 hours by default); and, where the
+// service is trusted for protocol transition, as any user towards the
+// service's backends (S4U2Self, then S4U2Proxy). Until it expires it is
+// worth nearly as much as the service's keytab. Keep such files 0600,
+// owned by the service, short-lived, and never hand them to the user or
+// to another service. A stored forwarded TGT is the user's whole identity;
+// a stored proxy credential is the service's.
 //
 // # Client side
 //
@@ -66,6 +122,8 @@
 //     process: servers behind a load balancer do not share it, as MIT's file
 //     cache on a shared directory would. [WithReplayCache] understands only
 //     "none:" there;
+//   - there is no S4U: [WithConstrainedDelegation] and
+//     [WithProtocolTransition] make NewAcceptor fail, saying so;
 //   - the acceptor's credential is Kerberos-only: SPNEGO tokens other than
 //     the optimistic Kerberos ones every client sends are refused as an
 //     unsupported mechanism (MIT would ask for another round trip, which is

@@ -9,8 +9,9 @@ import (
 // Error is a failed GSS-API call: the operation, the status codes the library
 // returned, and the library's own text for them. It unwraps to one of the
 // category sentinels of package negotiate (negotiate.ErrReplay,
-// negotiate.ErrDefectiveToken, ...), so callers decide with errors.Is and
-// never by message text.
+// negotiate.ErrDefectiveToken, ...), or, for a refused S4U request, to
+// [ErrDelegationRefused], so callers decide with errors.Is and never by
+// message text.
 //
 // The text comes from gss_display_status and may name principals and files:
 // log it, but never send it to a client.
@@ -81,6 +82,10 @@ const (
 	krbKtNotFound        = -1765328203 // KRB5_KT_NOTFOUND
 	krbKtEnd             = -1765328202 // KRB5_KT_END: Heimdal's "no such key" for an unbound acceptor
 	krbKtKvnoNotFound    = -1765328154 // KRB5_KT_KVNONOTFOUND
+	krbKDCClientUnknown  = -1765328378 // KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN: "Client not found in Kerberos database"
+	krbKDCServerUnknown  = -1765328377 // KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN
+	krbKDCPolicy         = -1765328372 // KRB5KDC_ERR_POLICY
+	krbKDCBadOption      = -1765328371 // KRB5KDC_ERR_BADOPTION: how a KDC refuses S4U2Proxy
 	errnoENOENT          = 2
 	errnoEACCES          = 13
 	errnoEPERM           = 1

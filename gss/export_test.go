@@ -50,7 +50,7 @@ func (c *LibrarySPNEGOContext) Close() {
 // mechanism, bypassing this package's unwrapping, and returns MIT's reply
 // and the initiator's name.
 func AcceptWithLibrarySPNEGO(a *Acceptor, token []byte) (reply []byte, principal string, err error) {
-	acc, err := acceptToken(a.cred, token)
+	acc, err := acceptToken(a.cred, token, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -76,3 +76,7 @@ func TicketServer(token []byte) (string, bool) {
 // the system clock, so that a test can move the acceptor's clock forward
 // without moving the library's.
 func SetClock(a *Acceptor, now func() time.Time) { a.now = now }
+
+// ServiceCCache returns the cache of the service's own TGT that an
+// acceptor with an S4U option keeps, or "".
+func ServiceCCache(a *Acceptor) string { return a.serviceCCache }

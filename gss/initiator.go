@@ -52,9 +52,14 @@ func WithCCache(ccache string) InitiatorOption {
 }
 
 // WithCredential makes tokens with a credential a client delegated to this
-// server (negotiate.Result.Delegated), so a handler can call another service
-// as the user without writing a ccache. The Initiator borrows it: the
-// credential's owner keeps releasing it, after which Start fails.
+// server (negotiate.Result.Delegated: a forwarded TGT or a proxy
+// credential), or one from [Acceptor.Impersonate], so a handler can call
+// another service as the user without writing a ccache. With a proxy
+// credential each new target costs an S4U2Proxy request to the KDC, which
+// refuses a target the service may not delegate to: Start then fails
+// wrapping [ErrDelegationRefused], and nothing is sent as the service
+// itself. The Initiator borrows the credential: its owner keeps releasing
+// it, after which Start fails.
 func WithCredential(cred negotiate.Credential) InitiatorOption {
 	return func(c *initConfig) error {
 		gc, ok := cred.(*Credential)
@@ -145,7 +150,7 @@ func (i *Initiator) Start(target string, flags negotiate.Flags) (*ClientContext,
 	}
 	if err != nil {
 		c.Close()
-		return nil, nil, fmt.Errorf("gss: start a context with %s: %w", target, err)
+		return nil, nil, fmt.Errorf("gss: start a context with %s: %w", target, i.cred.explainInit(target, err))
 	}
 	return c, token, nil
 }

@@ -13,6 +13,8 @@ type config struct {
 	principal string
 	rcache    string
 	anonymous bool
+	// S4U: see WithConstrainedDelegation and WithProtocolTransition.
+	constrained, transition bool
 }
 
 // Option configures NewAcceptor.
@@ -94,6 +96,70 @@ func WithReplayCache(name string) Option {
 func WithAnonymous() Option {
 	return func(c *config) error {
 		c.anonymous = true
+		return nil
+	}
+}
+
+// WithConstrainedDelegation hands the handler a proxy credential for each
+// client whose ticket allows constrained delegation (S4U2Proxy, MS-SFU),
+// whether or not the client delegated: with it the service calls, as the
+// client, the backends that the KDC lets it delegate to (in Active
+// Directory, the SPNs in the service account's msDS-AllowedToDelegateTo),
+// and no others. The client forwards nothing, which is why most AD
+// security baselines allow it where they forbid unconstrained delegation
+// (a forwarded TGT, which is good for any service).
+//
+// The proxy credential is in negotiate.Result.Delegated, as a forwarded
+// TGT would be, with Result.DelegationKind "proxy" (a forwarded TGT is
+// "forwarded", and takes precedence: a client that delegates gets no proxy
+// credential). It is handed out only for a forwardable ticket, which
+// S4U2Proxy needs: a client whose TGT is not forwardable, or one the KDC
+// marks sensitive (NOT_DELEGATED, "account is sensitive and cannot be
+// delegated", or in Protected Users), gets none and Delegated is nil.
+//
+// The acceptor then needs the service's own TGT as well as its keys, and
+// gets it from the keytab, which must begin with the principal that can
+// ask for one: in Active Directory the account ("websvc", or "host$" for a
+// computer account), not an SPN, for the KDC answers an AS request for
+// an SPN "Client not found". Export the account first, then the SPN, into
+// one file (samba-tool domain exportkeytab --principal=websvc, then
+// --principal=HTTP/www.example.com). The TGT lives in a MEMORY: cache of
+// this acceptor alone, never the process's default cache; the library
+// renews it from the keytab as it nears its end, and Close destroys it.
+// NewAcceptor asks the KDC for it, so the KDC must answer at start-up.
+//
+// It needs MIT krb5: Heimdal's GSS-API has no S4U, and NewAcceptor fails
+// there. See the package documentation, "Constrained delegation", for what
+// a stored proxy credential holds. Default: off; only forwarded TGTs are
+// handed out.
+func WithConstrainedDelegation() Option {
+	return func(c *config) error {
+		c.constrained = true
+		return nil
+	}
+}
+
+// WithProtocolTransition enables [Acceptor.Impersonate]: a credential for
+// any user the service names, with no ticket, password or token from that
+// user (protocol transition, S4U2Self, MS-SFU). It is as powerful as it
+// sounds: whoever can make this process call Impersonate can act as any
+// user of the domain towards the backends the service may delegate to.
+// Use it only where the service has authenticated the user some other way
+// (a form, a client certificate, another SSO) and passes only that
+// authenticated name, never one taken from a request.
+//
+// For delegation by the service's own list (msDS-AllowedToDelegateTo) the
+// KDC, too, must trust the service for it (in Active Directory,
+// TRUSTED_TO_AUTH_FOR_DELEGATION on the account: "samba-tool delegation
+// for-any-protocol websvc on", "Trust this user for delegation to specified
+// services only, use any authentication protocol"); otherwise its ticket
+// is not forwardable, S4U2Proxy is refused, and [Initiator.Start] fails
+// saying so. The keytab must begin with the account, as for
+// [WithConstrainedDelegation]. MIT krb5 only; NewAcceptor fails under
+// Heimdal. Default: off, and Impersonate fails.
+func WithProtocolTransition() Option {
+	return func(c *config) error {
+		c.transition = true
 		return nil
 	}
 }
