@@ -52,8 +52,12 @@ HEIMDAL_ENV := PKG_CONFIG_PATH=$(CURDIR)/build/heimdal CGO_CFLAGS="-g -O2 -DNEGO
 # Heimdal's development files for its Heimdal-linked demo (interop/doc.go).
 INTEROP_PACKAGES := python3-requests-kerberos chromium curl heimdal-multidev
 
-.PHONY: all deps deps-heimdal deps-interop build demo test test-heimdal test-interop \
-	docker-demo docker-test lint fuzz bench asan memcheck soak corpus
+# A real Active Directory DC (Samba), which the AD tests and `demo -realm ad`
+# start as a throwaway domain on 127.0.0.1:88 and :389 (root only).
+AD_DEB_PACKAGES := samba-ad-dc samba winbind
+
+.PHONY: all deps deps-heimdal deps-interop deps-ad build demo test test-heimdal test-interop \
+	test-ad docker-demo docker-test lint fuzz bench asan memcheck soak corpus
 
 all: build
 
@@ -88,6 +92,19 @@ deps-heimdal:
 test-heimdal: deps-heimdal
 	$(HEIMDAL_ENV) $(GO) vet ./gss/
 	$(HEIMDAL_ENV) $(GO) test -race -count=1 ./gss/ ./client/ ./integration/ ./cmd/demo/
+
+## deps-ad: install Samba's AD domain controller beside the krb5 packages.
+deps-ad: deps
+	$(call install-missing,$(AD_DEB_PACKAGES))
+
+## test-ad: every test against a throwaway Samba AD domain (NEGOTIATE_AD=1;
+## as root): adrealm's own, the PACs Samba issues, and the integration
+## tests of PACs, groups, S4U and the demo. A domain holds the fixed ports
+## 88 and 389, so the packages run one at a time (-p 1), and the tests
+## within one never in parallel; a second run waits on adrealm's lock.
+test-ad: deps-ad
+	NEGOTIATE_AD=1 $(GO) test -race -count=1 ./internal/adrealm/
+	NEGOTIATE_AD=1 $(GO) test -race -count=1 -p 1 ./pac/ ./integration/ -run '^Test(AD|Samba)|S4U'
 
 ## deps-interop: install the interop matrix's clients (idempotent).
 deps-interop: deps
