@@ -139,20 +139,48 @@ func authOf(res *negotiate.Result) Auth {
 }
 
 // authContext is the context the middleware gives a request that
-// authenticated. It holds the Auth itself, where context.WithValue would
-// point to one, and the backing array of one response header value (the
-// WWW-Authenticate of a Negotiate request, the Cache-Control of a session
-// request), so that the three cost one allocation on the hot path.
-// [FromContext] reads it through Value like any other.
+// authenticated, or that failed on an optional route. It holds the Auth
+// itself, where context.WithValue would point to one, and the backing
+// array of one response header value (the WWW-Authenticate of a Negotiate
+// request, the Cache-Control of a session request), so that the three cost
+// one allocation on the hot path. [FromContext] reads it through Value like
+// any other.
+//
+// It is also the record, under doneKey, that the Middleware by dealt with
+// the request, for the handlers after it (see earlier). Only the
+// middleware makes one: an Auth that NewContext put in a context is no
+// such record, and a later handler authenticates that request itself.
 type authContext struct {
 	context.Context
 	auth      Auth
+	by        *Middleware
 	challenge [1]string
 }
 
+// doneKey is the context key of the record an authContext is.
+type doneKey struct{}
+
 func (c *authContext) Value(key any) any {
-	if key == (ctxKey{}) {
+	switch key {
+	case ctxKey{}:
 		return &c.auth
+	case doneKey{}:
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// noAuthContext hides the Auth, and the record, of an earlier handler: it
+// is the context of a request that a later handler lets go on anonymous
+// because it cannot use that Auth.
+type noAuthContext struct{ context.Context }
+
+func (c noAuthContext) Value(key any) any {
+	switch key {
+	case ctxKey{}:
+		return (*Auth)(nil)
+	case doneKey{}:
+		return (*authContext)(nil)
 	}
 	return c.Context.Value(key)
 }

@@ -12,10 +12,11 @@
 //	http.Handle("/whoami", mw.Wrap(whoami))
 //
 // A handler learns who the client is with [PrincipalFromContext], and reads
-// the rest (local name, flags, delegated credential, whether a session
+// the rest (local name, flags, PAC, delegated credential, whether a session
 // cookie authenticated it) with [FromContext]. Options add sessions
-// ([WithSessions]) and authorization rules ([WithAllowedRealms] and
-// others).
+// ([WithSessions]) and authorization rules ([WithAllowedRealms],
+// [WithAllowedGroups] and others). [Middleware.Require] and
+// [Middleware.Optional] set the policy per route.
 //
 // # HTTP semantics
 //
@@ -61,7 +62,9 @@
 //   - A failure never answers 500 and never sends error text to the client.
 //     Only a server fault ([negotiate.IsServerFault]) answers 500.
 //   - Whether authentication is required is decided per request by
-//     [WithAuthRequired]; by default it always is.
+//     [WithAuthRequired], by default always, for the handlers of
+//     [Middleware.Wrap]; [Middleware.Require] and [Middleware.Optional]
+//     decide it for theirs.
 //
 // # Fail closed
 //
@@ -76,6 +79,46 @@
 // principal, and is current; a cookie that does not counts as no
 // credentials, never as a principal. The authorization rules apply to both
 // paths.
+//
+// # Browsers and optional routes
+//
+// A browser sends a Negotiate token only in answer to a 401 that carries
+// "WWW-Authenticate: Negotiate", which an optional route never sends. So a
+// browser user without a session cookie is anonymous on an optional route,
+// ticket or not. curl --negotiate sends its token unasked, which hides this
+// in tests. To know browser users on optional routes, give them a route
+// that requires authentication and starts a session ([WithSessions]), a
+// login link that redirects back, say ([Middleware.Require] shows one):
+// their requests carry the cookie from then on.
+//
+// # Several middlewares in one chain
+//
+// A request is authenticated once, however many handlers of this package
+// it meets: an optional Middleware on a router and a required one on a
+// group of its routes, say, or [Middleware.Optional] and [Middleware.Require]
+// of one. The first records in the request's context what it found; the
+// later ones read that record, not the token, which a replay cache would
+// refuse the second time, nor the cookie. They store no credential, set no
+// header and issue no cookie; each applies its own authorization rules,
+// unless it is the one that recorded, and answers as its own mode says:
+//
+//	earlier handler           this one requires auth            this one is optional
+//	------------------------  --------------------------------  ---------------------------
+//	let a principal in        its rules pass: next runs, same   the same, but a refusal
+//	                          Auth; they refuse: its forbidden  runs next anonymous, with
+//	                          response, logged at Info          the reason
+//	failed (Auth.Err set)     its forbidden response for that   next runs with that Auth
+//	                          failure, not logged again
+//	let a session in that     its unauthorized response, so     next runs anonymous
+//	lacks what a rule needs   that the client negotiates
+//	found no credentials      as if alone: it tries the token or the cookie itself
+//
+// A session lacks what a rule needs when the rule requires delegation and
+// the session has no ccache, or allows groups that the cookies of the
+// earlier Middleware do not keep (a cookie keeps only the groups of the
+// Middleware that issued it). An Auth that [NewContext] put in a context is
+// no record: that request is authenticated as any other. Each handler
+// reports its outcome; a later one's has Outcome.Inherited set.
 //
 // # Authorization and local names
 //

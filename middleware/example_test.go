@@ -317,3 +317,58 @@ func ExampleWithAllowedRealms() {
 	// 403 "" "Forbidden\n"
 	// 200 "" "anonymous, refused: realm_not_allowed"
 }
+
+// A browser sends a token only when a 401 asks for one, and an optional
+// route never asks: a browser user without a session is anonymous there. A
+// login route that requires authentication starts the session, and the
+// optional routes know the user from then on. One Middleware serves both:
+// Optional in front of the mux, Require on the login route, which does not
+// accept the token a second time.
+func ExampleMiddleware_Require() {
+	mw, err := middleware.New(exampleAcceptor{},
+		middleware.WithLogger(slog.New(slog.DiscardHandler)),
+		middleware.WithSessions(),
+		middleware.WithSessionKeys([]byte("example key, 32 bytes, not real!")))
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := middleware.PrincipalFromContext(r.Context()); ok {
+			io.WriteString(w, "hello "+p)
+			return
+		}
+		io.WriteString(w, `hello stranger, <a href="/login">log in</a>`)
+	})
+	mux.Handle("GET /login", mw.Require(http.RedirectHandler("/", http.StatusSeeOther)))
+	h := mw.Optional(mux)
+
+	// browser sends what a browser would, and prints the answer.
+	browser := func(path, token string, cookie *http.Cookie) *http.Response {
+		req := httptest.NewRequest("GET", path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Negotiate "+base64.StdEncoding.EncodeToString([]byte(token)))
+		}
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		res := rec.Result()
+		if loc := res.Header.Get("Location"); loc != "" {
+			fmt.Printf("GET %s: %d to %s, %d cookie\n", path, res.StatusCode, loc, len(res.Cookies()))
+		} else {
+			fmt.Printf("GET %s: %d %q %q\n", path, res.StatusCode, res.Header.Get("WWW-Authenticate"), rec.Body.String())
+		}
+		return res
+	}
+	browser("/", "", nil)                         // no token unasked: anonymous
+	browser("/login", "", nil)                    // the challenge
+	res := browser("/login", "alice-ticket", nil) // the browser's answer: a session
+	browser("/", "", res.Cookies()[0])            // known from now on
+	// Output:
+	// GET /: 200 "" "hello stranger, <a href=\"/login\">log in</a>"
+	// GET /login: 401 "Negotiate" "Unauthorized\n"
+	// GET /login: 303 to /, 1 cookie
+	// GET /: 200 "" "hello alice@EXAMPLE.TEST"
+}

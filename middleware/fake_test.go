@@ -87,9 +87,22 @@ type fakeAcceptor struct {
 	newCred func(principal string) *fakeCred
 	mu      sync.Mutex
 	issued  []*fakeCred
+
+	// seen, when not nil, makes the fake refuse a token it saw before as
+	// a replay, as a real acceptor's replay cache does. The kind of such
+	// a fake's token may end in "#" and anything, to make it fresh.
+	seen map[string]bool
 }
 
 func newFake() *fakeAcceptor { return &fakeAcceptor{cred: new(fakeCred)} }
+
+// newOnceFake returns a fake that accepts each token once: the second
+// time it fails as a replay.
+func newOnceFake() *fakeAcceptor {
+	a := newFake()
+	a.seen = map[string]bool{}
+	return a
+}
 
 func gssErr(sentinel error) error {
 	return fmt.Errorf("gss: accept: %w (%s)", sentinel, secretDetail)
@@ -97,9 +110,21 @@ func gssErr(sentinel error) error {
 
 func (a *fakeAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 	a.calls.Add(1)
+	if a.seen != nil {
+		a.mu.Lock()
+		replay := a.seen[string(tok)]
+		a.seen[string(tok)] = true
+		a.mu.Unlock()
+		if replay {
+			return negotiate.Result{}, gssErr(negotiate.ErrReplay)
+		}
+	}
 	kind, ok := cutMarker(string(tok))
 	if !ok {
 		return negotiate.Result{}, gssErr(negotiate.ErrDefectiveToken)
+	}
+	if a.seen != nil {
+		kind, _, _ = strings.Cut(kind, "#")
 	}
 	if p, ok := strings.CutPrefix(kind, "deleg:"); ok && a.newCred != nil {
 		c := a.newCred(p)

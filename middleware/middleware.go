@@ -96,24 +96,73 @@ func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 }
 
 // Wrap returns a handler that authenticates each request and then, as the
-// package documentation's table says, calls next or answers itself. The
+// package documentation's table says, calls next or answers itself;
+// [WithAuthRequired] decides whether a request must authenticate. The
 // method value m.Wrap has the usual middleware shape,
 // func(http.Handler) http.Handler. Wrap panics if next is nil.
+//
+// A request that a handler of this package, of any Middleware, already
+// dealt with earlier in the chain is not authenticated again: see the
+// package documentation, Several middlewares in one chain.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	return m.wrap("Wrap", next, nil)
+}
+
+// Require is [Middleware.Wrap] with authentication required for every
+// request to next, whatever [WithAuthRequired] says: a request without
+// credentials gets the unauthorized response, one that fails or is refused
+// the forbidden response. With [Middleware.Optional] it lets one Middleware
+// set the policy per route, the method values m.Require and m.Optional
+// being middlewares of the usual shape, func(http.Handler) http.Handler:
+//
+//	mux.Handle("/", mw.Optional(home))
+//	mux.Handle("/login", mw.Require(login))
+//
+// Require panics if next is nil.
+func (m *Middleware) Require(next http.Handler) http.Handler {
+	return m.wrap("Require", next, always)
+}
+
+// Optional is [Middleware.Wrap] with authentication optional for every
+// request to next, whatever [WithAuthRequired] says: next runs for every
+// request that is no server fault, with the principal when one
+// authenticated and was let in, else anonymous, [FailureFromContext]
+// telling why when a token failed or a rule refused. Browsers send a token
+// only when challenged, which an optional route never does: see the
+// package documentation, Browsers and optional routes. Optional panics if
+// next is nil.
+func (m *Middleware) Optional(next http.Handler) http.Handler {
+	return m.wrap("Optional", next, never)
+}
+
+func always(*http.Request) bool { return true }
+func never(*http.Request) bool  { return false }
+
+// wrap returns next behind m, with required deciding whether a request
+// must authenticate, or WithAuthRequired's function when it is nil.
+func (m *Middleware) wrap(method string, next http.Handler, required func(*http.Request) bool) http.Handler {
 	if next == nil {
-		panic("middleware: Wrap of a nil handler")
+		panic("middleware: " + method + " of a nil handler")
 	}
-	return &handler{m: m, next: next}
+	if required == nil {
+		required = m.cfg.required
+	}
+	return &handler{m: m, next: next, required: required}
 }
 
 // handler is one wrapped handler. Like Middleware, it is never written to
 // after Wrap.
 type handler struct {
-	m    *Middleware
-	next http.Handler
+	m        *Middleware
+	next     http.Handler
+	required func(*http.Request) bool
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if prior := earlier(r); prior != nil {
+		h.serveInherited(w, r, prior)
+		return
+	}
 	m := h.m
 	start := time.Now()
 	ctx, res, at := m.authenticate(r, start)
@@ -153,10 +202,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if at.err == nil {
-		m.pass(w, r, h.next, ctx, at)
+		h.pass(w, r, ctx, at)
 		return
 	}
-	m.refuse(w, r, h.next, at)
+	h.refuse(w, r, at)
 }
 
 // attempt is what authenticating one request found, as the request path
@@ -167,6 +216,8 @@ type attempt struct {
 	elapsed     time.Duration // the time spent authenticating: Outcome.Duration
 	session     bool          // the request came with a session cookie that opened
 	storeFailed bool          // err is why the delegated credential could not be stored
+	inherited   bool          // an earlier handler authenticated the request, or failed it
+	logged      bool          // err is the earlier handler's, which logged it
 }
 
 // authenticate finds who sent r: the principal of its Negotiate token or,
@@ -191,12 +242,12 @@ func (m *Middleware) authenticate(r *http.Request, start time.Time) (*authContex
 			res.Delegated = nil
 		}
 		if err == nil {
-			ctx = &authContext{Context: r.Context(), auth: authOf(&res)}
+			ctx = &authContext{Context: r.Context(), auth: authOf(&res), by: m}
 		}
 	case errors.Is(err, ErrNoCredentials) && m.sess != nil:
 		// No token: a session cookie that opens stands in for one.
 		if ctx = m.sess.authContext(r, start); ctx != nil {
-			err = nil
+			ctx.by, err = m, nil
 		}
 	}
 	at := attempt{err: err, principal: res.Principal, elapsed: time.Since(start)}

@@ -90,14 +90,26 @@ type Outcome struct {
 	// delegated credential included. It is 0 when the next handler runs,
 	// with or without a principal.
 	Status int
+
+	// Inherited reports that a handler of this package earlier in the
+	// chain, of this Middleware or another, authenticated the request or
+	// recorded its failure: this one called no acceptor and opened no
+	// cookie, and only applied its own authorization rules, or refused the
+	// failure (see the package documentation, Several middlewares in one
+	// chain). Duration is then 0, and Session says whether the earlier
+	// handler's Auth is a session's. Each handler reports once, so a
+	// request through two reports twice: a count of authentications skips
+	// the inherited outcomes.
+	Inherited bool
 }
 
 // WithAuthRequired sets the function that decides, per request, whether
-// authentication is required. When it is not, a request without credentials
-// or with a failing token, or refused by an authorization rule, goes on to
-// the next handler without a principal. It is called only for such
-// requests, never for one that authenticated and was let in.
-// It must be safe for concurrent use.
+// authentication is required for the handlers of [Middleware.Wrap]. When it
+// is not, a request without credentials or with a failing token, or refused
+// by an authorization rule, goes on to the next handler without a
+// principal. It is called only for such requests, never for one that
+// authenticated and was let in. It must be safe for concurrent use. The
+// handlers of [Middleware.Require] and [Middleware.Optional] ignore it.
 //
 // Default: authentication is always required.
 func WithAuthRequired(required func(*http.Request) bool) Option {

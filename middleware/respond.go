@@ -8,33 +8,45 @@ import (
 )
 
 // pass lets in a request that authenticated and that the authorization
-// rules let in: it logs it, reports it, and runs next with ctx.
-func (m *Middleware) pass(w http.ResponseWriter, r *http.Request, next http.Handler, ctx *authContext, at attempt) {
+// rules let in: it logs it, reports it, and runs next with ctx, or, for a
+// request an earlier handler let in, with the request as it is.
+func (h *handler) pass(w http.ResponseWriter, r *http.Request, ctx *authContext, at attempt) {
+	m := h.m
 	if log := m.cfg.logger; log.Enabled(r.Context(), slog.LevelDebug) {
-		if at.session {
+		switch {
+		case at.inherited:
+			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated by an earlier handler",
+				slog.String("principal", at.principal),
+				slog.String("remote_addr", r.RemoteAddr))
+		case at.session:
 			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated by session cookie",
 				slog.String("principal", at.principal),
 				slog.String("remote_addr", r.RemoteAddr))
-		} else {
+		default:
 			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated",
 				slog.String("principal", at.principal),
 				slog.String("mech", ctx.auth.Mech),
 				slog.String("remote_addr", r.RemoteAddr))
 		}
 	}
-	m.report(r, Outcome{Principal: at.principal, Duration: at.elapsed, Session: at.session})
-	next.ServeHTTP(w, r.WithContext(ctx))
+	m.report(r, at, Outcome{Principal: at.principal})
+	if at.inherited {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	h.next.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // refuse answers a request that did not authenticate, or that an
 // authorization rule refused, at.err saying why: a server fault (500), an
 // optional route (next runs anonymous), a request without credentials (the
 // unauthorized response), a failed token or a refused principal (the
-// forbidden response).
-func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Handler, at attempt) {
-	err := at.err
+// forbidden response). It logs why, unless an earlier handler did.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, at attempt) {
+	m, err := h.m, at.err
 	fault, noCreds := isServerFault(err), errors.Is(err, ErrNoCredentials)
 	switch {
+	case at.logged:
 	case at.storeFailed:
 		m.logStoreFailed(r, at)
 	case fault:
@@ -53,20 +65,27 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, next http.Ha
 
 	switch {
 	case fault: // a failure to store the credential is one
-		m.report(r, Outcome{Reason: Reason(err), Duration: at.elapsed, Status: http.StatusInternalServerError})
+		at.session = false
+		m.report(r, at, Outcome{Reason: Reason(err), Status: http.StatusInternalServerError})
 		writeText(w, http.StatusInternalServerError, "Internal Server Error\n", false)
-	case !m.cfg.required(r):
-		m.report(r, Outcome{Reason: Reason(err), Duration: at.elapsed, Session: at.session})
-		if !noCreds {
-			r = r.WithContext(NewContext(r.Context(), &Auth{Err: err}))
+	case !h.required(r):
+		m.report(r, at, Outcome{Reason: Reason(err)})
+		switch {
+		case at.logged: // the earlier handler's failure, in the context already
+		case !noCreds:
+			// Recorded for the handlers after this one too.
+			r = r.WithContext(&authContext{Context: r.Context(), auth: Auth{Err: err}, by: m})
+		case at.inherited:
+			// An earlier handler's Auth that this one cannot use: hide it.
+			r = r.WithContext(noAuthContext{r.Context()})
 		}
-		next.ServeHTTP(w, r)
+		h.next.ServeHTTP(w, r)
 	default:
 		resp, challenge := m.cfg.forbidden, m.cfg.forbidden.status == http.StatusUnauthorized
 		if noCreds {
 			resp, challenge = m.cfg.unauthorized, true
 		}
-		m.report(r, Outcome{Reason: Reason(err), Duration: at.elapsed, Status: resp.status, Session: at.session})
+		m.report(r, at, Outcome{Reason: Reason(err), Status: resp.status})
 		respond(w, r, resp, err, challenge)
 	}
 }
@@ -105,9 +124,11 @@ func (m *Middleware) logStoreFailed(r *http.Request, at attempt) {
 	}
 }
 
-// report gives the outcome hook, if any, the request and its outcome.
-func (m *Middleware) report(r *http.Request, o Outcome) {
+// report gives the outcome hook, if any, the request and its outcome, o
+// completed from at.
+func (m *Middleware) report(r *http.Request, at attempt, o Outcome) {
 	if m.cfg.hook != nil {
+		o.Duration, o.Session, o.Inherited = at.elapsed, at.session, at.inherited
 		m.cfg.hook(r, o)
 	}
 }
