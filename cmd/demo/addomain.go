@@ -45,7 +45,9 @@ func startDomain(service string, log *slog.Logger) (*embeddedDomain, *demoUser, 
 	d, err := adrealm.Start(dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, nil, fmt.Errorf("-realm ad: %w (it needs the packages samba-ad-dc, samba, winbind and krb5-user: make deps-ad)", err)
+		// adrealm's errors say what is missing (the packages, for make
+		// deps-ad) or who holds the ports.
+		return nil, nil, fmt.Errorf("-realm ad: %w", err)
 	}
 	e := &embeddedDomain{Domain: d, keytab: filepath.Join(dir, keytabName)}
 	u := &demoUser{
