@@ -247,6 +247,16 @@ func neg(kind string) string { return "Negotiate " + b64(kind) }
 // mutualHeader is the WWW-Authenticate value that carries apRep.
 var mutualHeader = "Negotiate " + base64.StdEncoding.EncodeToString(apRep)
 
+// warningFake is a fake with start-up warnings, as *gss.Acceptor has, that
+// describes itself.
+type warningFake struct {
+	*fakeAcceptor
+	warnings []string
+}
+
+func (a warningFake) Warnings() []string { return a.warnings }
+func (a warningFake) String() string     { return "fake HTTP/localhost" }
+
 // fixedAcceptor returns the same answer every time, so that benchmarks
 // measure the middleware and not the fake.
 type fixedAcceptor struct {

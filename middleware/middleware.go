@@ -1,8 +1,10 @@
 package middleware
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -46,6 +48,10 @@ type Middleware struct {
 // the process. With a delegation directory it starts the sweeper, which
 // [Middleware.Close] stops. With sessions and no [WithSessionKeys], it makes
 // a random key for the process, and says so in the log at Info.
+//
+// When acc has start-up warnings, a method Warnings() []string as
+// *gss.Acceptor has (a realm whose users map to no local name, say), New
+// logs each once, at Warn, when it succeeds.
 func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 	if isNil(acc) {
 		return nil, errors.New("middleware: nil Acceptor")
@@ -76,23 +82,41 @@ func New(acc Acceptor, opts ...Option) (*Middleware, error) {
 		return nil, fmt.Errorf("middleware: %w", err)
 	}
 	m.sess = sess
-	if cfg.delegationDir == "" {
-		if cfg.policySet {
-			return nil, errors.New("middleware: WithCCachePolicy without WithDelegationDir")
+	switch {
+	case cfg.delegationDir != "":
+		// Last, as it writes to the directory.
+		dir, err := checkDelegationDir(cfg.delegationDir)
+		if err != nil {
+			return nil, fmt.Errorf("middleware: WithDelegationDir: %w", err)
 		}
-		if cfg.sweepSet {
-			return nil, errors.New("middleware: WithSweepInterval without WithDelegationDir")
-		}
-		return m, nil
+		m.store = &store{dir: dir, policy: cfg.ccachePolicy, log: cfg.logger}
+	case cfg.policySet:
+		return nil, errors.New("middleware: WithCCachePolicy without WithDelegationDir")
+	case cfg.sweepSet:
+		return nil, errors.New("middleware: WithSweepInterval without WithDelegationDir")
 	}
-	// Last, as it writes to the directory.
-	dir, err := checkDelegationDir(cfg.delegationDir)
-	if err != nil {
-		return nil, fmt.Errorf("middleware: WithDelegationDir: %w", err)
+	m.logWarnings()
+	if m.store != nil {
+		m.startSweeper(cfg.sweepInterval)
 	}
-	m.store = &store{dir: dir, policy: cfg.ccachePolicy, log: cfg.logger}
-	m.startSweeper(cfg.sweepInterval)
 	return m, nil
+}
+
+// logWarnings logs at Warn each start-up warning of an acceptor that has
+// them, as *gss.Acceptor does, naming the acceptor when it describes
+// itself.
+func (m *Middleware) logWarnings() {
+	w, ok := m.acc.(interface{ Warnings() []string })
+	if !ok {
+		return
+	}
+	for _, s := range w.Warnings() {
+		attrs := []slog.Attr{slog.String("warning", s)}
+		if d, ok := m.acc.(fmt.Stringer); ok {
+			attrs = append(attrs, slog.String("acceptor", d.String()))
+		}
+		m.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "negotiate: acceptor warning", attrs...)
+	}
 }
 
 // Wrap returns a handler that authenticates each request and then, as the

@@ -385,6 +385,46 @@ func TestNew(t *testing.T) {
 	}
 }
 
+// TestNewLogsAcceptorWarnings checks that New logs each start-up warning
+// of an acceptor that has them at Warn, once, and only when it succeeds.
+func TestNewLogsAcceptorWarnings(t *testing.T) {
+	warnings := []string{"realm AD.EXAMPLE.TEST: no auth_to_local rule maps its users", "second"}
+	buf, logger := newLog(slog.LevelDebug)
+	mw, err := New(warningFake{newFake(), warnings}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(mw.Wrap(nextHandler), "alice")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d log lines, want the two warnings and a request's:\n%s", len(lines), buf)
+	}
+	for i, want := range []string{
+		`level=WARN msg="negotiate: acceptor warning" warning="realm AD.EXAMPLE.TEST: no auth_to_local rule maps its users" acceptor="fake HTTP/localhost"`,
+		`level=WARN msg="negotiate: acceptor warning" warning=second acceptor="fake HTTP/localhost"`,
+	} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d: %s\nwant %s", i, lines[i], want)
+		}
+	}
+
+	for name, tt := range map[string]struct {
+		acc  Acceptor
+		opts []Option
+	}{
+		"no Warnings method": {newFake(), nil},
+		"no warnings":        {warningFake{newFake(), nil}, nil},
+		"New fails":          {warningFake{newFake(), warnings}, []Option{WithMaxTokenSize(0)}},
+		"New fails late":     {warningFake{newFake(), warnings}, []Option{WithCCachePolicy(PerRequest)}},
+	} {
+		buf, logger := newLog(slog.LevelDebug)
+		New(tt.acc, append([]Option{logger}, tt.opts...)...)
+		if strings.Contains(buf.String(), "WARN") {
+			t.Errorf("%s: %s", name, buf)
+		}
+	}
+}
+
 func TestWrapNil(t *testing.T) {
 	mw, _ := New(newFake())
 	defer func() {

@@ -229,9 +229,10 @@ func WithMaxTokenSize(n int) Option {
 }
 
 // WithLogger sets the logger. The middleware logs a server fault at Error, a
-// failed token at Info, and a request without credentials or that
-// authenticated at Debug. It logs the reason, the principal and the
-// acceptor's error, never the token.
+// failed token or a refused principal at Info, and a request without
+// credentials or that authenticated at Debug. It logs the reason, the
+// principal and the acceptor's error, never the token. [New] logs the
+// acceptor's start-up warnings, if it has any, at Warn.
 //
 // Default: [slog.Default], as it is when New runs.
 func WithLogger(l *slog.Logger) Option {
