@@ -145,7 +145,7 @@ func timed(t *testing.T, what string, step func() error) {
 //   - /info holds the SIDs the directory has: the user's, and the groups'
 //     with Domain Users;
 //   - -allow-group with engineers' SID lets alice in and refuses bob (403,
-//     anonymous on /public);
+//     anonymous on /public), and a session cookie keeps engineers alone;
 //   - carol's token, a PAC of 300 groups, passes the default size cap
 //     (64 KiB of base64), and /info lists every one of her groups.
 func TestADDemo(t *testing.T) {
@@ -211,6 +211,34 @@ func TestADDemo(t *testing.T) {
 		if !strings.Contains(log, `groups=[`+engineers+`]`) ||
 			!strings.Contains(logLine(log, "principal=bob@"+adrealm.Realm), "reason=group_not_allowed") {
 			t.Errorf("the log lacks the allowed group or bob's refusal:\n%s", log)
+		}
+	})
+
+	// A session cookie keeps, of the PAC's groups, those -allow-group
+	// names: the request it authenticates is let in by them, and /info
+	// shows those alone.
+	t.Run("allow-group with sessions", func(t *testing.T) {
+		keys := filepath.Join(t.TempDir(), "session.keys")
+		if err := os.WriteFile(keys, []byte(strings.Repeat("5a", 32)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d := startADDemo(t, f, "-allow-group", engineers, "-session-key-file", keys)
+		jar := filepath.Join(t.TempDir(), "cookies.txt")
+		first := runCurl(t, append(f.Env(), "KRB5CCNAME="+alice), d.base+"/info", "--negotiate", "--user", ":", "-c", jar)
+		if first.last().status != http.StatusOK || first.last().header.Get("Set-Cookie") == "" {
+			t.Fatalf("alice's first /info: %d, Set-Cookie %q\n%s", first.last().status, first.last().header.Get("Set-Cookie"), first.body)
+		}
+		noTicket := append(f.Env(), "KRB5CCNAME=FILE:"+filepath.Join(t.TempDir(), "none"))
+		second := runCurl(t, noTicket, d.base+"/info", "-b", jar)
+		var info struct {
+			adInfo
+			Session bool `json:"session"`
+		}
+		if err := json.Unmarshal([]byte(second.body), &info); err != nil || second.last().status != http.StatusOK {
+			t.Fatalf("alice's /info with the cookie alone: %d %v\n%s", second.last().status, err, second.body)
+		}
+		if !info.Session || info.UserSID != aliceSID || !slices.Equal(info.GroupSIDs, []string{engineers}) {
+			t.Errorf("alice's /info with the cookie: %+v, want a session, her SID and engineers alone", info)
 		}
 	})
 
