@@ -60,8 +60,10 @@ func (a *app) info(w http.ResponseWriter, r *http.Request) {
 // -delegation-dir kept of it (a session request has only that), and
 // "none" without either.
 //
-// TODO(S4U2Proxy): "proxy" once gss makes constrained-delegation
-// credentials and says which kind a credential is.
+// The demo's acceptor is made without gss.WithConstrainedDelegation, so
+// every credential it gets is one the client forwarded. TODO(S4U2Proxy):
+// with -constrained-delegation, "proxy" from negotiate.Result's
+// DelegationKind, once middleware.Auth carries it.
 func delegation(auth *middleware.Auth) string {
 	if auth.Delegated != nil || auth.CCache != "" {
 		return "forwarded"
