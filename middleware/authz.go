@@ -109,7 +109,11 @@ func WithRequireLocalName() Option {
 // those that the list names, so that a user of hundreds of groups (some
 // 13 KB of SIDs for 300) still fits in a cookie: on a session request
 // Auth.PAC.GroupSIDs holds only those. Instances that share session keys
-// should then allow the same groups.
+// should then allow the same groups; a cookie sealed before the list
+// changed keeps the old list's groups until it expires; and a Middleware
+// after the one that issued the cookie, in one handler chain, judges a
+// session by the groups that one keeps (see the package documentation,
+// Several middlewares in one chain).
 //
 // Default: no group is needed.
 func WithAllowedGroups(sids ...string) Option {

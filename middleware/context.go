@@ -54,8 +54,9 @@ type Auth struct {
 
 	// PAC is what an Active Directory KDC says of the client in the
 	// ticket's PAC, verified by the acceptor: the user's SID, its groups'
-	// SIDs, its UPN ([negotiate.PAC]). It is nil for a ticket without one:
-	// an MIT KDC's, and every ticket under Heimdal. [WithAllowedGroups]
+	// SIDs, its UPN ([negotiate.PAC]). It is nil for a ticket without one
+	// (an MIT KDC's), for a PAC the acceptor did not verify, and for every
+	// ticket under Heimdal. [WithAllowedGroups]
 	// admits by its GroupSIDs. On a session request it holds only UserSID,
 	// UPN, and those of the GroupSIDs that WithAllowedGroups names (none
 	// without it); the other fields are empty. The handler must not modify
@@ -185,9 +186,11 @@ func (c noAuthContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// NewContext returns a copy of ctx that carries a. The middleware calls it
-// for every request it passes on; tests and other middleware may use it to
-// set up a handler's context.
+// NewContext returns a copy of ctx that carries a, for tests and other
+// middleware that set up a handler's context. Such an Auth is not the
+// record that a Middleware leaves for the handlers after it: a handler of
+// this package that the context reaches authenticates the request itself
+// (see the package documentation, Several middlewares in one chain).
 func NewContext(ctx context.Context, a *Auth) context.Context {
 	return context.WithValue(ctx, ctxKey{}, a)
 }
@@ -214,6 +217,11 @@ func PrincipalFromContext(ctx context.Context) (string, bool) {
 // FailureFromContext returns why authentication failed, on a route where it
 // is optional or in a custom failure handler. It reports false when the
 // request authenticated or carried no credentials on an optional route.
+//
+// Its results come in the order of the other accessors' and of v, ok :=
+// m[k]: the value looked up, then whether there is one. That the value is
+// an error does not make it a failure of the lookup, which cannot fail,
+// so it does not go last as a returned error would.
 func FailureFromContext(ctx context.Context) (error, bool) {
 	a, ok := FromContext(ctx)
 	if !ok || a.Err == nil {

@@ -149,9 +149,10 @@
 // and answered as a failed token is: the forbidden response (403 and
 // "Forbidden" by default, see [WithForbiddenStatus], [WithForbiddenBody]
 // and [WithForbiddenHandler]) where authentication is required; where it is
-// optional ([WithAuthRequired]), the next handler runs anonymous, without a
-// principal, and [FailureFromContext] gives the reason. An optional route
-// thus never sees a refused principal, only that someone was refused.
+// optional ([WithAuthRequired], [Middleware.Optional]), the next handler
+// runs anonymous, without a principal, and [FailureFromContext] gives the
+// reason. An optional route thus never sees a refused principal, only that
+// someone was refused.
 //
 // Auth.PAC and Auth.AuthIndicators hold what the ticket says of the user
 // and of how it logged in, for a handler to read.
@@ -358,10 +359,11 @@
 //
 // # Logs and metrics
 //
-// Failures are logged with [log/slog] ([WithLogger]) with a reason ([Reason]),
-// the principal if the acceptor named one, and for clock skew, replay,
-// stale keytabs and wrong service principals a hint for the operator. The
-// token is never logged. [WithOutcomeHook] reports each request, with its
+// Failures are logged with [log/slog] ([WithLogger]) with a reason
+// ([Reason]), the principal if the acceptor named one, and, where the cause
+// usually lies outside the request (clock skew, replay, keytabs, service
+// principals, NTLM, delegation, local names, groups, authentication
+// indicators), a hint for the operator. The token is never logged. [WithOutcomeHook] reports each request, with its
 // [Outcome], for metrics and traces.
 //
 // # References

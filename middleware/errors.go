@@ -85,8 +85,8 @@ var (
 
 	// ErrGroupNotAllowed: the client is in none of the groups of
 	// [WithAllowedGroups], or its ticket has no PAC, so no groups. Its
-	// reason is "group_not_allowed". When the ticket had no PAC, the error
-	// wraps it and says so.
+	// reason is "group_not_allowed". For a ticket without a PAC the
+	// middleware's error wraps ErrGroupNotAllowed and says so.
 	ErrGroupNotAllowed error = &reasonError{"principal in none of the allowed groups", "group_not_allowed", nil}
 
 	// ErrNoAuthIndicator: the client's ticket carries none of the
@@ -130,6 +130,15 @@ var ErrCCacheStore error = &reasonError{"cannot store the delegated credential",
 // "no_local_name", "group_not_allowed", "no_auth_indicator",
 // "not_authorized", "ccache_store_failed"), else
 // [negotiate.Category] ("replay", "clock_skew", ...), and "" for nil.
+//
+// Reason is thus Category plus the middleware's own reasons, which are
+// finer: an error that the middleware found itself, before or instead of
+// the acceptor, has a reason of its own even where it wraps a negotiate
+// sentinel, whose category Category still gives (ErrBadBase64 is
+// "bad_base64" here and "defective_token" there). The authorization
+// refusals, ErrNoCredentials and ErrNoDelegation wrap none, so Category
+// calls them [negotiate.Unknown]. The acceptor's errors get their
+// category. The logs and [Outcome].Reason use Reason.
 func Reason(err error) string {
 	var e *reasonError
 	if errors.As(err, &e) {
@@ -163,7 +172,7 @@ func hint(err error) string {
 	case errors.Is(err, negotiate.ErrKeytabEnctype):
 		return "no key of the ticket's enctype: if every client fails, re-export the keytab with that enctype (in AD, check the account's msDS-SupportedEncryptionTypes); one failing client may be sending an altered token (the enctype is in the clear)"
 	case errors.Is(err, negotiate.ErrReplay):
-		return "replayed token: a client or proxy re-sent a used token"
+		return "replayed token: a client or proxy re-sent a used token, or another authenticator in front of this one (not of this package) accepted it first"
 	case errors.Is(err, negotiate.ErrWrongService):
 		return "no key for the service principal: check the SPN the client used and the keytab"
 	case errors.Is(err, ErrNoDelegation):

@@ -295,9 +295,9 @@ func ExampleWithSessions() {
 	// logout cookie Max-Age: -1
 }
 
-// Authorization rules refuse principals that authenticated but may not in:
-// 403 where authentication is required, anonymous with the reason where it
-// is optional.
+// Authorization rules refuse principals that authenticated but are not let
+// in: 403 where authentication is required, anonymous with the reason
+// where it is optional.
 func ExampleWithAllowedRealms() {
 	mw, err := middleware.New(exampleAcceptor{},
 		middleware.WithLogger(slog.New(slog.DiscardHandler)),

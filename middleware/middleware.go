@@ -16,7 +16,8 @@ import (
 // Accept returns a nil error only for a complete security context that names
 // the client's principal; a context that needs another round trip is
 // reported as [negotiate.ErrIncomplete]. Its errors wrap the negotiate
-// sentinels, which decide between a attempt and a server fault. Whoever
+// sentinels, which decide between a client's failure (403) and a server
+// fault (500); one that wraps none counts as a server fault. Whoever
 // receives a non-nil Result.Delegated owns it; the middleware releases it.
 // Accept must be safe for concurrent use.
 type Acceptor interface {
@@ -24,7 +25,8 @@ type Acceptor interface {
 }
 
 // Middleware authenticates requests with HTTP Negotiate. Build one with
-// [New] and put it in front of handlers with [Middleware.Wrap]. It holds no
+// [New] and put it in front of handlers with [Middleware.Wrap],
+// [Middleware.Require] or [Middleware.Optional]. It holds no
 // per-request state, so one Middleware may wrap any number of handlers
 // serving concurrent requests. With [WithDelegationDir] it runs a sweeper
 // that [Middleware.Close] stops.

@@ -246,9 +246,10 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithOutcomeHook sets a function called exactly once per request with the
-// request and its [Outcome], for metrics and traces. It runs on the
-// request's goroutine, before the next handler or the failure response, so
-// it must be quick and safe for concurrent use.
+// request and its [Outcome], for metrics and traces; each handler of a
+// chain reports the requests it sees (see Outcome.Inherited). It runs on
+// the request's goroutine, before the next handler or the failure
+// response, so it must be quick and safe for concurrent use.
 //
 // The request is the one the middleware received: its context is the
 // incoming one, so the span a tracing middleware in front started is in it
