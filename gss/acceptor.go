@@ -31,17 +31,16 @@ type Acceptor struct {
 	replays        *replayCache  // nil when the library keeps its own, or replay detection is off
 	now            func() time.Time
 
-	// S4U (s4u.go), set by acquireS4U.
-	constrained   bool   // proxy credentials are handed out: WithConstrainedDelegation
-	transition    bool   // Impersonate works: WithProtocolTransition
-	checkServer   bool   // the credential takes every SPN of the account: Accept checks the ticket's server name
-	service       string // the principal the acceptor initiates as, its TGT's client: "websvc@AD.EXAMPLE.TEST"
-	serviceCCache string // the MEMORY: cache of that TGT, destroyed by Close
+	s4u *s4uService // nil without WithConstrainedDelegation and WithProtocolTransition
 
-	mu     sync.RWMutex // held for reading by Accept, for writing by Close
+	mu     sync.RWMutex // held for reading by Accept, for writing by Close and the S4U renewal
 	cred   credID
 	config configHold // krb5.conf kept parsed while the acceptor lives
 	closed bool
+	// serviceCCache is the MEMORY: cache of the service's own TGT that
+	// cred keeps, with S4U; destroyed by Close and when a renewal
+	// replaces cred.
+	serviceCCache string
 }
 
 // NewAcceptor acquires acceptor credentials and fails, with an error naming
@@ -120,17 +119,15 @@ func NewAcceptor(opts ...Option) (*Acceptor, error) {
 		}
 		rcache = ""
 	}
-	var cred credID
 	var err error
 	if s4u {
-		cred, err = a.acquireS4U(&c, name, rcache, keytabDesc, hostnameHint)
-	} else if cred, err = acquireAcceptor(name, hostbased, c.keytab, rcache); err != nil {
+		err = a.startS4U(&c, name, rcache, keytabDesc, hostnameHint)
+	} else if a.cred, err = acquireAcceptor(name, hostbased, c.keytab, rcache); err != nil {
 		err = fmt.Errorf("gss: acceptor credentials for %s: %w; %s%s", desc, err, describeKeytab(c.keytab), hostnameHint)
 	}
 	if err != nil {
 		return nil, err
 	}
-	a.cred = cred
 	a.config = holdConfig()
 	a.warnings = localNameWarnings(c.keytab, realm)
 	return a, nil
@@ -159,6 +156,7 @@ func (a *Acceptor) String() string { return a.desc }
 //
 // If Result.Delegated is non-nil the caller owns it and must Release it.
 func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
+	a.renewS4U()
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
@@ -170,7 +168,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		return negotiate.Result{}, fmt.Errorf("gss: empty token: %w", negotiate.ErrDefectiveToken)
 	}
 	tok := parseInitiatorToken(token)
-	if a.checkServer {
+	if a.s4u != nil && a.s4u.checkServer {
 		if err := a.checkTicketServer(&tok); err != nil {
 			return negotiate.Result{}, err
 		}
@@ -192,7 +190,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 			}
 		}()
 	}
-	acc, err := acceptToken(a.cred, tok.library, a.constrained)
+	acc, err := acceptToken(a.cred, tok.library, a.s4u != nil)
 	if err != nil {
 		var ge *Error
 		if errors.As(err, &ge) {
@@ -247,7 +245,7 @@ func (a *Acceptor) Accept(token []byte) (_ negotiate.Result, err error) {
 		res.Expiry = a.now().Add(acc.lifetime - a.addedSkew)
 	}
 	if acc.deleg != nil {
-		res.Delegated = &Credential{id: acc.deleg, kind: kind, principal: principal, service: a.service, forwardable: true}
+		res.Delegated = &Credential{id: acc.deleg, kind: kind, principal: principal, service: a.s4u.name(), forwardable: true}
 		res.DelegationKind = kind
 	}
 	return res, nil

@@ -260,6 +260,12 @@ int destroy_ccache(const char *ccache) {
 	return code;
 }
 
+// cred_lifetime reports how long cred has left: for a credential that
+// initiates, its TGT's.
+OM_uint32 cred_lifetime(OM_uint32 *minor, gss_cred_id_t cred, OM_uint32 *lifetime) {
+	return gss_inquire_cred(minor, cred, NULL, lifetime, NULL, NULL);
+}
+
 #if !NEGOTIATE_HEIMDAL
 #include <profile.h>
 

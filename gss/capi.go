@@ -326,6 +326,21 @@ func acquireProxy(name, keytab, ccache, rcache string) (credID, error) {
 	return cred, nil
 }
 
+// credLifetime returns how long cred has left (GSS_C_INDEFINITE: no end,
+// reported as a century).
+func credLifetime(cred credID) (time.Duration, error) {
+	var st status
+	var life C.OM_uint32
+	st.major = C.cred_lifetime(&st.minor, cred, &life)
+	if st.failed() {
+		return 0, st.err("gss_inquire_cred")
+	}
+	if life == C.GSS_C_INDEFINITE {
+		return 100 * 365 * 24 * time.Hour, nil
+	}
+	return time.Duration(life) * time.Second, nil
+}
+
 // impersonateName gets, with the S4U service credential cred, a
 // credential for user through S4U2Self. The caller owns it.
 func impersonateName(cred credID, user string) (credID, error) {

@@ -75,6 +75,7 @@ OM_uint32 acquire_acceptor(OM_uint32 *minor, const char *name, int hostbased,
 OM_uint32 acquire_initiator(OM_uint32 *minor, const char *ccache, void *mech, size_t mechlen,
 	gss_cred_id_t *out);
 OM_uint32 store_initiator(OM_uint32 *minor, gss_cred_id_t cred, const char *ccache);
+OM_uint32 cred_lifetime(OM_uint32 *minor, gss_cred_id_t cred, OM_uint32 *lifetime);
 
 // S4U (MS-SFU): MIT only. Under Heimdal, whose GSS-API has none, they fail
 // with GSS_S_UNAVAILABLE; Go refuses the options before it calls them.

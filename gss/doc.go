@@ -65,9 +65,10 @@
 // The acceptor needs the service's own TGT for this, from its keytab, which
 // must begin with the principal that can get one (in Active Directory the
 // account, websvc, before the SPN, HTTP/www.example.com); it keeps that TGT
-// in a MEMORY: cache of its own, never in the process's default cache, and
-// accepts with the account's keys, checking the ticket's server name
-// itself, so it stays bound to its service as without S4U.
+// in a MEMORY: cache of its own, never in the process's default cache,
+// renews it when it is past half its life, and accepts with the account's
+// keys, checking the ticket's server name itself, so it stays bound to its
+// service as without S4U.
 //
 // A proxy credential is more than the user's ticket. Stored with
 // [Credential.Store], its cache holds (klist -C, against Samba's AD):

@@ -79,4 +79,8 @@ func SetClock(a *Acceptor, now func() time.Time) { a.now = now }
 
 // ServiceCCache returns the cache of the service's own TGT that an
 // acceptor with an S4U option keeps, or "".
-func ServiceCCache(a *Acceptor) string { return a.serviceCCache }
+func ServiceCCache(a *Acceptor) string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.serviceCCache
+}

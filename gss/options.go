@@ -124,9 +124,14 @@ func WithAnonymous() Option {
 // an SPN "Client not found". Export the account first, then the SPN, into
 // one file (samba-tool domain exportkeytab --principal=websvc, then
 // --principal=HTTP/www.example.com). The TGT lives in a MEMORY: cache of
-// this acceptor alone, never the process's default cache; the library
-// renews it from the keytab as it nears its end, and Close destroys it.
-// NewAcceptor asks the KDC for it, so the KDC must answer at start-up.
+// this acceptor alone, never the process's default cache, and Close
+// destroys it. NewAcceptor asks the KDC for it, so the KDC must answer at
+// start-up. Once the TGT is past half its life, the next Accept (or
+// Impersonate) gets a new one from the keytab before it accepts: that one
+// call waits for the KDC, the others go on meanwhile, and if the KDC does
+// not answer the acceptor tries again a minute later, serving with the old
+// TGT until it expires. (MIT renews such a TGT only for a credential that
+// initiates itself, which an acceptor's never does.)
 //
 // It needs MIT krb5: Heimdal's GSS-API has no S4U, and NewAcceptor fails
 // there. See the package documentation, "Constrained delegation", for what

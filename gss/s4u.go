@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/negotiate-go/negotiate"
 )
@@ -43,51 +46,136 @@ func s4uOption(c *config) string {
 	return "WithProtocolTransition"
 }
 
-// acquireS4U acquires the acceptor's credential for S4U, for accepting as
+// s4uService is what an acceptor with an S4U option keeps.
+type s4uService struct {
+	constrained bool // proxy credentials are handed out: WithConstrainedDelegation
+	transition  bool // Impersonate works: WithProtocolTransition
+	checkServer bool // the credential takes every SPN of the account: Accept checks the ticket's server name
+	// account is the principal the acceptor initiates as, its TGT's
+	// client: "websvc@AD.EXAMPLE.TEST".
+	account string
+	// What acquireProxy needs, again at each renewal.
+	keytab, desired, rcache string
+
+	// renewAt is when the TGT is past half its life, in Unix nanoseconds
+	// of the acceptor's clock: the first Accept or Impersonate after it
+	// renews the credential (renewS4U). renewing is held by the one that
+	// does.
+	renewAt  atomic.Int64
+	renewing sync.Mutex
+}
+
+// name is the account's principal, or "" without S4U.
+func (s *s4uService) name() string {
+	if s == nil {
+		return ""
+	}
+	return s.account
+}
+
+// renewRetry is how long an acceptor waits to try again after a renewal
+// of its TGT failed (the KDC did not answer, say); it serves with the old
+// TGT meanwhile, until that expires.
+const renewRetry = time.Minute
+
+// startS4U acquires the acceptor's credential for S4U, for accepting as
 // name ("" for any key of the keytab) and initiating as the keytab's first
-// principal, and records in a what S4U needs. keytabDesc and hint are for
-// its error.
-func (a *Acceptor) acquireS4U(c *config, name, rcache, keytabDesc, hint string) (credID, error) {
+// principal, and sets a.s4u. keytabDesc and hint are for its error.
+func (a *Acceptor) startS4U(c *config, name, rcache, keytabDesc, hint string) error {
 	opt := s4uOption(c)
 	keytab := c.keytab
 	if keytab == "" {
 		if keytab = defaultKeytabName(); keytab == "" {
-			return nil, fmt.Errorf("gss: %s: the library names no default keytab: pass WithKeytab", opt)
+			return fmt.Errorf("gss: %s: the library names no default keytab: pass WithKeytab", opt)
 		}
 	}
 	ps, err := KeytabPrincipals(keytab)
 	if err != nil {
-		return nil, fmt.Errorf("gss: %s: %w", opt, err)
+		return fmt.Errorf("gss: %s: %w", opt, err)
 	}
 	if len(ps) == 0 {
-		return nil, fmt.Errorf("gss: %s: %s holds no keys", opt, keytabDesc)
+		return fmt.Errorf("gss: %s: %s holds no keys", opt, keytabDesc)
 	}
 	// MIT gets the TGT for the desired name; with none (WithHostname("*")),
 	// for the client keytab's first principal, so the same one either way.
 	// Naming it also binds the acceptor to that principal's keys, which in
 	// Active Directory every SPN of the account shares: Accept checks the
 	// ticket's server name itself (checkServer).
-	account := ps[0].Principal
-	desired := account
+	s := &s4uService{constrained: c.constrained, transition: c.transition, checkServer: name != "",
+		account: ps[0].Principal, keytab: keytab, desired: ps[0].Principal, rcache: rcache}
 	if name == "" {
-		desired = ""
+		s.desired = ""
 	}
-	ccache := s4uCCachePrefix + rand.Text()
-	cred, err := acquireProxy(desired, keytab, ccache, rcache)
+	cred, ccache, life, err := s.acquire()
 	if err != nil {
-		destroyCCache(ccache)
 		why := ""
 		var ge *Error
 		if errors.As(err, &ge) && int32(ge.Minor) == krbKDCClientUnknown {
-			why = fmt.Sprintf("; the KDC gives %s no TGT: in Active Directory only the service's account can have one, not an SPN, so the keytab must begin with the account (samba-tool domain exportkeytab FILE --principal=ACCOUNT, then --principal=SPN, into the one file)", account)
+			why = fmt.Sprintf("; the KDC gives %s no TGT: in Active Directory only the service's account can have one, not an SPN, so the keytab must begin with the account (samba-tool domain exportkeytab FILE --principal=ACCOUNT, then --principal=SPN, into the one file)", s.account)
 		}
-		return nil, fmt.Errorf("gss: %s: credentials accepting for %s and initiating as %s, the keytab's first principal, whose TGT S4U needs: %w%s; %s%s",
-			opt, a.desc, account, err, why, describeKeytab(c.keytab), hint)
+		return fmt.Errorf("gss: %s: credentials accepting for %s and initiating as %s, the keytab's first principal, whose TGT S4U needs: %w%s; %s%s",
+			opt, a.desc, s.account, err, why, describeKeytab(c.keytab), hint)
 	}
-	a.constrained, a.transition = c.constrained, c.transition
-	a.checkServer = name != ""
-	a.service, a.serviceCCache = account, ccache
-	return cred, nil
+	a.cred, a.serviceCCache, a.s4u = cred, ccache, s
+	s.renewAt.Store(a.now().Add(life / 2).UnixNano())
+	return nil
+}
+
+// acquire acquires a new S4U credential, with a new TGT in a new MEMORY:
+// cache, and says how long the TGT is good for.
+func (s *s4uService) acquire() (cred credID, ccache string, life time.Duration, err error) {
+	ccache = s4uCCachePrefix + rand.Text()
+	if cred, err = acquireProxy(s.desired, s.keytab, ccache, s.rcache); err == nil {
+		life, err = credLifetime(cred)
+	}
+	if err != nil {
+		releaseCred(&cred)
+		destroyCCache(ccache)
+		return nil, "", 0, err
+	}
+	return cred, ccache, life, nil
+}
+
+// renewS4U replaces the S4U credential with a new one, with a new TGT,
+// once the old TGT is past half its life. MIT renews the TGT of such a
+// credential from its client keytab only when the credential itself
+// initiates, which an acceptor's never does: neither
+// gss_accept_sec_context nor gss_acquire_cred_impersonate_name renews it
+// (measured with MIT krb5 1.20), and every proxy credential carries a copy
+// of the TGT, so without this S4U would stop when the TGT expires, 10
+// hours after start-up by default. One caller renews, asking the KDC
+// before it takes the acceptor's lock, and swaps the credential under it;
+// the others go on with the old credential meanwhile. A failed renewal is
+// tried again after renewRetry.
+func (a *Acceptor) renewS4U() {
+	s := a.s4u
+	if s == nil || a.now().UnixNano() < s.renewAt.Load() || !s.renewing.TryLock() {
+		return
+	}
+	defer s.renewing.Unlock()
+	if a.now().UnixNano() < s.renewAt.Load() {
+		return // renewed meanwhile
+	}
+	cred, ccache, life, err := s.acquire()
+	if err != nil {
+		s.renewAt.Store(a.now().Add(renewRetry).UnixNano())
+		return
+	}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		releaseCred(&cred)
+		destroyCCache(ccache)
+		return
+	}
+	old, oldCCache := a.cred, a.serviceCCache
+	a.cred, a.serviceCCache = cred, ccache
+	a.mu.Unlock()
+	// No Accept uses the old credential any more: the lock waited for
+	// those in flight. The proxy credentials made with it hold copies.
+	releaseCred(&old)
+	destroyCCache(oldCCache)
+	s.renewAt.Store(a.now().Add(life / 2).UnixNano())
 }
 
 // checkTicketServer refuses a token whose ticket is not for the service
@@ -125,7 +213,7 @@ func (a *Acceptor) delegation(acc *accepted) string {
 	switch {
 	case acc.proxy:
 		acc.flags &^= uint32(negotiate.FlagDelegate)
-		if deleg && a.constrained && acc.tktFlags&tktForwardable != 0 {
+		if deleg && a.s4u.constrained && acc.tktFlags&tktForwardable != 0 {
 			return delegationProxy
 		}
 	case acc.deleg != nil && deleg:
@@ -156,12 +244,13 @@ func (a *Acceptor) delegation(acc *accepted) string {
 // delegation (the backend's msDS-AllowedToActOnBehalfOfOtherIdentity) takes
 // it for a user who is not sensitive (MS-SFU 3.1.5.2.1).
 func (a *Acceptor) Impersonate(user string) (*Credential, error) {
-	if !a.transition {
+	if a.s4u == nil || !a.s4u.transition {
 		return nil, errors.New("gss: Impersonate needs WithProtocolTransition")
 	}
 	if user == "" {
 		return nil, errors.New("gss: Impersonate: empty user name")
 	}
+	a.renewS4U()
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
@@ -173,14 +262,14 @@ func (a *Acceptor) Impersonate(user string) (*Credential, error) {
 		if errors.As(err, &ge) && int32(ge.Minor) == krbKDCClientUnknown {
 			err = ge.explained(ErrDelegationRefused, "the KDC knows no user "+user)
 		}
-		return nil, fmt.Errorf("gss: protocol transition (S4U2Self) by %s for %s: %w", a.service, user, err)
+		return nil, fmt.Errorf("gss: protocol transition (S4U2Self) by %s for %s: %w", a.s4u.account, user, err)
 	}
 	flags, err := evidenceFlags(id)
 	if err != nil {
 		releaseCred(&id)
-		return nil, fmt.Errorf("gss: protocol transition (S4U2Self) by %s for %s: %w", a.service, user, err)
+		return nil, fmt.Errorf("gss: protocol transition (S4U2Self) by %s for %s: %w", a.s4u.account, user, err)
 	}
-	return &Credential{id: id, kind: delegationProxy, principal: user, service: a.service,
+	return &Credential{id: id, kind: delegationProxy, principal: user, service: a.s4u.account,
 		selfTicket: true, forwardable: flags&tktForwardable != 0}, nil
 }
 

@@ -2,9 +2,14 @@ package gss_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/gss"
@@ -280,5 +285,108 @@ func TestImpersonate(t *testing.T) {
 	}
 	if _, err := acc.Impersonate("alice"); !errors.Is(err, negotiate.ErrServerCredentials) {
 		t.Errorf("after Close: %v", err)
+	}
+}
+
+// TestS4URenewsTheServiceTGT: the acceptor's TGT is renewed once past half
+// its life, by a new credential in a new cache, which the old one's
+// destruction follows; MIT itself does not renew it, and S4U would stop
+// when it expired. Here the TGT lives 3 seconds (the acceptor's own
+// krb5.conf setting, before the fixture's), and S4U still works after 4.
+func TestS4URenewsTheServiceTGT(t *testing.T) {
+	needS4U(t)
+	short := filepath.Join(t.TempDir(), "short.conf")
+	if err := os.WriteFile(short, []byte("[libdefaults]\n\tticket_lifetime = 3s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KRB5_CONFIG", short+":"+os.Getenv("KRB5_CONFIG"))
+	acc := newAcceptor(t, gss.WithConstrainedDelegation(), gss.WithProtocolTransition())
+	first := gss.ServiceCCache(acc)
+	time.Sleep(4 * time.Second)
+
+	res, err := acc.Accept(token(t, "HTTP@localhost", 0, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Delegated.Release()
+	if cc := gss.ServiceCCache(acc); cc == first {
+		t.Fatalf("the TGT was not renewed: still in %s", cc)
+	}
+	if ini, err := gss.NewInitiator(gss.WithCCache(first)); err == nil {
+		ini.Close()
+		t.Errorf("the old TGT's cache %s outlived its renewal", first)
+	}
+	path := filepath.Join(t.TempDir(), "proxy")
+	if err := res.Delegated.Store("FILE:" + path); err != nil {
+		t.Fatal(err)
+	}
+	out, err := realm.Klist("-c", "FILE:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "for client HTTP/localhost@EXAMPLE.TEST") {
+		t.Errorf("the proxy credential lacks the service's TGT:\n%s", out)
+	}
+	// With the first TGT, now expired, this fails: "Ticket expired".
+	cred, err := acc.Impersonate("alice")
+	if err != nil {
+		t.Fatalf("after the first TGT expired: %v", err)
+	}
+	cred.Release()
+}
+
+// TestS4URenewalUnderLoad: renewals swap the credential while Accept and
+// Impersonate run on other goroutines, and none of them fails. The
+// acceptor's clock jumps 6 hours (past half a 10-hour TGT) every few
+// milliseconds, so that nearly every call renews.
+func TestS4URenewalUnderLoad(t *testing.T) {
+	needS4U(t)
+	acc := newAcceptor(t, gss.WithConstrainedDelegation(), gss.WithProtocolTransition())
+	var hours atomic.Int64
+	gss.SetClock(acc, func() time.Time { return time.Now().Add(time.Duration(hours.Load()) * time.Hour) })
+	first := gss.ServiceCCache(acc)
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 4 {
+		wg.Go(func() {
+			for range 10 {
+				hours.Add(6)
+				if g%2 == 0 {
+					cred, err := acc.Impersonate("alice")
+					if err != nil {
+						errs <- err
+						return
+					}
+					cred.Release()
+					continue
+				}
+				tok, err := testrealm.Token(realm.AliceCCache, "HTTP@localhost", 0, false)
+				if err != nil {
+					errs <- err
+					return
+				}
+				res, err := acc.Accept(tok)
+				if err == nil && res.DelegationKind != "proxy" {
+					err = errors.New("no proxy credential")
+				}
+				if err == nil {
+					err = res.Delegated.Store("FILE:" + filepath.Join(dir, strconv.Itoa(g)))
+					res.Delegated.Release()
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if gss.ServiceCCache(acc) == first {
+		t.Error("no renewal happened")
 	}
 }
