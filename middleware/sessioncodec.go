@@ -234,7 +234,7 @@ func (r *payloadReader) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
+	if n <= 0 || n > 1 && r.b[n-1] == 0 { // none, or not in its shortest form
 		r.bad = true
 		return 0
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,15 @@ func TestSessionPayload(t *testing.T) {
 	if _, ok := parseSession(p); ok {
 		t.Error("a PAC byte of 2 parsed")
 	}
+	// The principal's length 1 written in two bytes: one session has one
+	// plaintext.
+	p = slices.Concat(appendSession(nil, &session{issued: 1, expiry: 2})[:sessionFixedLen], []byte("\x81\x00a\x00\x00\x00\x00\x00\x00"))
+	if _, ok := parseSession(p); ok {
+		t.Error("a length not in its shortest form parsed")
+	}
+	if _, ok := parseSession(slices.Concat(p[:sessionFixedLen], []byte("\x01a\x00\x00\x00\x00\x00\x00"))); !ok {
+		t.Error("the same in its shortest form did not parse")
+	}
 }
 
 // fuzzGenuine is the one cookie FuzzSessionCookie knows to be genuine:
@@ -189,6 +199,30 @@ func FuzzSessionCookie(f *testing.F) {
 			t.Fatalf("cookie %q: principal %q", v, rec.Header().Get("X-Principal"))
 		case rec.Code != 200 && (v == genuine || v == `"`+genuine+`"`):
 			t.Fatalf("the genuine cookie %q: status %d", v, rec.Code)
+		}
+	})
+}
+
+// FuzzSessionPayload feeds random plaintexts to parseSession, which only
+// ever reads what a configured key sealed: it never panics, and what it
+// parses it writes back byte for byte, so that one session has one
+// plaintext.
+func FuzzSessionPayload(f *testing.F) {
+	f.Add(appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R"}))                     // the least there is
+	f.Add(appendSession(nil, &session{issued: 1, expiry: 2, principal: adAlice, localName: "alice", // every field
+		mech: negotiate.MechKerberos, pac: true, userSID: sidAlice, upn: "alice@ad.example.test",
+		groups: []string{sidUsers, sidStaff}, indicators: []string{"otp"}}))
+	f.Add(appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R", indicators: []string{"", ""}}))                               // empty strings in a list
+	f.Add(append(appendSession(nil, &session{issued: 1, expiry: 2, principal: "a@R"})[:sessionFixedLen+8], 0x80))                           // a varint cut short
+	f.Add(slices.Concat(appendSession(nil, &session{issued: 1, expiry: 2})[:sessionFixedLen], []byte("\x81\x00a\x00\x00\x00\x00\x00\x00"))) // a length not in its shortest form
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		sess, ok := parseSession(p)
+		if !ok {
+			return
+		}
+		if back := appendSession(nil, &sess); !bytes.Equal(back, p) {
+			t.Fatalf("%q parsed as %+v, which is %q", p, sess, back)
 		}
 	})
 }
