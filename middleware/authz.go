@@ -164,8 +164,9 @@ func WithRequiredAuthIndicators(indicators ...string) Option {
 // [ErrNotAuthorized]. It runs after the other authorization rules, only for
 // requests they let in, on the request's goroutine, so it must be quick and
 // safe for concurrent use. It gets the request's Auth as the handler would,
-// but before a delegated credential is stored (Auth.CCache is "") and
-// before a session cookie is issued; Auth.FromSession tells a session
+// but before a delegated credential is stored (Auth.CCache is "", unless a
+// handler earlier in the chain stored it) and before a session cookie is
+// issued; Auth.FromSession tells a session
 // request, whose Auth.PAC holds only some groups (see [WithAllowedGroups]):
 // decide on groups with WithAllowedGroups rather than here. It must
 // neither modify the Auth nor keep it after it returns.

@@ -254,9 +254,10 @@ func WithLogger(l *slog.Logger) Option {
 // The request is the one the middleware received: its context is the
 // incoming one, so the span a tracing middleware in front started is in it
 // (trace.SpanFromContext in OpenTelemetry), and r.Pattern names the route
-// when the middleware wraps a handler of an [http.ServeMux]. It carries no
-// Auth of this middleware: the Outcome says who authenticated. The hook
-// must not modify r nor keep it after it returns. The examples module of
+// when the middleware wraps a handler of an [http.ServeMux]. Its context
+// holds no Auth from this handler (the earlier one's, for an inherited
+// outcome): the Outcome says who authenticated. The hook must not modify r
+// nor keep it after it returns. The examples module of
 // the repository (examples/) has a Prometheus and an OpenTelemetry hook.
 //
 // Default: none.
