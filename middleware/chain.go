@@ -58,8 +58,9 @@ func (m *Middleware) authorizeInherited(a *Auth, by *Middleware) error {
 	return nil
 }
 
-// keeps reports whether the session cookies of by keep each of groups the
-// user is in.
+// keeps reports whether the session cookies of by keep every group of
+// groups the user is in, so that a session of by's tells whether the user
+// is in one of them.
 func keeps(by *Middleware, groups map[string]struct{}) bool {
 	for g := range groups {
 		if _, ok := by.cfg.authz.groups[g]; !ok {
