@@ -252,7 +252,9 @@ func TestConcurrentAccept(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(tokens))
 	for w := range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range each {
 				res, err := acc.Accept(tokens[w*each+i])
 				if err == nil && res.Principal != "alice@EXAMPLE.TEST" {
@@ -262,7 +264,7 @@ func TestConcurrentAccept(t *testing.T) {
 					errs <- err
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	close(errs)
