@@ -20,6 +20,7 @@ FUZZ_TARGETS := \
 	./middleware:FuzzMiddleware \
 	./middleware:FuzzCCacheName \
 	./middleware:FuzzSessionCookie \
+	./middleware:FuzzSessionPayload \
 	./internal/ccache:FuzzParse \
 	./integration:FuzzAccept \
 	./pac:FuzzParse \

@@ -5,10 +5,11 @@
 //	negotiate-client [-ccache FILE:/path] [-delegate] [-preemptive]
 //	                 [-mutual required|optional|disabled] [-spn HTTP@host] [-v] URL
 //
-// As curl does, it sends the request without a token and answers a 401
-// Negotiate challenge with one, so that a public URL is fetched without
-// Kerberos and a host that does not ask gets no token (package client's
-// default). -preemptive sends the token with the first request instead.
+// It sends the request without a token and answers a 401 Negotiate
+// challenge with one, so that a public URL is fetched without Kerberos and
+// a host that does not ask gets no token (package client's default).
+// -preemptive sends the token with the first request instead, as curl
+// --negotiate does.
 // With -delegate it still waits for the challenge before it sends the
 // user's ticket-granting ticket to a host: only a host that challenged
 // earlier in the same run (before a redirect to it, say) gets the
