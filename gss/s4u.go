@@ -108,13 +108,13 @@ func (a *Acceptor) startS4U(c *config, name, rcache, keytabDesc, hint string) er
 	}
 	cred, ccache, life, err := s.acquire()
 	if err != nil {
-		why := ""
 		var ge *Error
 		if errors.As(err, &ge) && int32(ge.Minor) == krbKDCClientUnknown {
-			why = fmt.Sprintf("; the KDC gives %s no TGT: in Active Directory only the service's account can have one, not an SPN, so the keytab must begin with the account (samba-tool domain exportkeytab FILE --principal=ACCOUNT, then --principal=SPN, into the one file)", s.account)
+			// The name is not the trouble, the keytab's order is.
+			hint = fmt.Sprintf("; the KDC gives %s no TGT: in Active Directory only the service's account can have one, not an SPN, so the keytab must begin with the account (samba-tool domain exportkeytab FILE --principal=ACCOUNT, then --principal=SPN, into the one file)", s.account)
 		}
-		return fmt.Errorf("gss: %s: credentials accepting for %s and initiating as %s, the keytab's first principal, whose TGT S4U needs: %w%s; %s%s",
-			opt, a.desc, s.account, err, why, describeKeytab(c.keytab), hint)
+		return fmt.Errorf("gss: %s: credentials accepting for %s and initiating as %s, the keytab's first principal, whose TGT S4U needs: %w; %s%s",
+			opt, a.desc, s.account, err, describeKeytab(c.keytab), hint)
 	}
 	a.cred, a.serviceCCache, a.s4u = cred, ccache, s
 	s.renewAt.Store(a.now().Add(life / 2).UnixNano())
