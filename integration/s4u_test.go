@@ -467,6 +467,33 @@ func TestS4U(t *testing.T) {
 		}
 	})
 
+	t.Run("KeytabOrder", func(t *testing.T) {
+		// MIT gets the TGT for the keytab's first principal (also when
+		// acquiring for no name, WithHostname("*")): the SPN first fails,
+		// and the error says what to do.
+		keytab := filepath.Join(t.TempDir(), "spn-first.keytab")
+		if err := f.ExportKeytab(keytab, adService, "websvc"); err != nil {
+			t.Fatal(err)
+		}
+		for _, host := range []string{"localhost", "*"} {
+			acc, err := gss.NewAcceptor(gss.WithKeytab(keytab), gss.WithHostname(host), gss.WithConstrainedDelegation())
+			if err == nil {
+				acc.Close()
+				t.Errorf("WithHostname(%q): an acceptor, with the SPN first in the keytab", host)
+				continue
+			}
+			t.Logf("WithHostname(%q), the SPN first: %v", host, err)
+			for _, want := range []string{"initiating as " + adService + "@" + adrealm.Realm + ", the keytab's first principal",
+				"not found in Kerberos database", "the keytab must begin with the account"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("WithHostname(%q): the error lacks %q: %v", host, want, err)
+				}
+			}
+		}
+		acc := f.acceptor(t, gss.WithConstrainedDelegation())
+		t.Logf("the account first: %v", acc)
+	})
+
 	t.Run("NeverTheService", func(t *testing.T) {
 		// The check below can fail: the backend does name the service
 		// when the service calls it with its own TGT.
