@@ -55,7 +55,7 @@
 // as [ErrDelegationRefused] without ever falling back to the service's own
 // name. A client whose ticket is not forwardable gets no proxy credential:
 // one whose TGT was not forwardable, or one the KDC marks as sensitive
-// (NOT_DELEGATED) or in Protected Users. [Acceptor.Impersonate]
+// (NOT_DELEGATED; on Windows also members of Protected Users). [Acceptor.Impersonate]
 // ([WithProtocolTransition]) makes the same kind of credential for a user
 // named by the service, through S4U2Self. Resource-based constrained
 // delegation (the backend's msDS-AllowedToActOnBehalfOfOtherIdentity) needs

@@ -101,8 +101,8 @@ func WithAnonymous() Option {
 }
 
 // WithConstrainedDelegation hands the handler a proxy credential for each
-// client whose ticket allows constrained delegation (S4U2Proxy, MS-SFU),
-// whether or not the client delegated: with it the service calls, as the
+// client that does not delegate but whose ticket allows constrained
+// delegation (S4U2Proxy, MS-SFU): with it the service calls, as the
 // client, the backends that the KDC lets it delegate to (in Active
 // Directory, the SPNs in the service account's msDS-AllowedToDelegateTo),
 // and no others. The client forwards nothing, which is why most AD
@@ -110,12 +110,14 @@ func WithAnonymous() Option {
 // (a forwarded TGT, which is good for any service).
 //
 // The proxy credential is in negotiate.Result.Delegated, as a forwarded
-// TGT would be, with Result.DelegationKind "proxy" (a forwarded TGT is
-// "forwarded", and takes precedence: a client that delegates gets no proxy
-// credential). It is handed out only for a forwardable ticket, which
-// S4U2Proxy needs: a client whose TGT is not forwardable, or one the KDC
-// marks sensitive (NOT_DELEGATED, "account is sensitive and cannot be
-// delegated", or in Protected Users), gets none and Delegated is nil.
+// TGT would be, with Result.DelegationKind "proxy"; Result.Flags lacks
+// negotiate.FlagDelegate, which says what the client did. A client that
+// delegates gets its forwarded TGT there as without this option
+// ("forwarded"), and no proxy credential. One is handed out only for a
+// forwardable ticket, which S4U2Proxy needs: a client whose TGT is not
+// forwardable, or one the KDC marks sensitive (NOT_DELEGATED, "account is
+// sensitive and cannot be delegated"; Windows does the same for members
+// of Protected Users), gets none, and Delegated is nil.
 //
 // The acceptor then needs the service's own TGT as well as its keys, and
 // gets it from the keytab, which must begin with the principal that can

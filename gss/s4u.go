@@ -20,9 +20,10 @@ import (
 // and the package documentation.
 
 // ErrDelegationRefused is wrapped by the error of an S4U request that the
-// KDC refused, or that it would refuse: a backend the service may not
-// delegate to, a user who may not be delegated, a service not trusted for
-// protocol transition. The error's text says which, in words.
+// KDC refused: S4U2Proxy to a backend the service may not delegate to, or
+// for a user who may not be delegated or whose ticket came from a service
+// not trusted for protocol transition; S4U2Self for a user the KDC does
+// not know. The error's text says which, in words.
 var ErrDelegationRefused = errors.New("constrained delegation refused")
 
 // The values of negotiate.Result.DelegationKind.
@@ -206,8 +207,10 @@ func (a *Acceptor) checkTicketServer(tok *initiatorToken) error {
 // delegation flag. MIT hands an acceptor with an S4U credential a proxy
 // credential for every client that does not delegate, whatever its ticket,
 // and sets the flag for it; the proxy credential is kept only when the
-// acceptor hands them out and the ticket is forwardable, as S4U2Proxy
-// needs (a KDC withholds the flag from users who may not be delegated).
+// acceptor hands them out and the ticket is forwardable: MS-SFU 3.1.5.2.1
+// has the client fail S4U2Proxy with a ticket that is not, unless it came
+// by S4U2Self, and a KDC withholds the flag from users who may not be
+// delegated.
 func (a *Acceptor) delegation(acc *accepted) string {
 	deleg := negotiate.Flags(acc.flags)&negotiate.FlagDelegate != 0
 	switch {
