@@ -349,7 +349,9 @@ func TestS4URenewalUnderLoad(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for g := range 4 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for range 10 {
 				hours.Add(6)
 				if g%2 == 0 {
@@ -379,7 +381,7 @@ func TestS4URenewalUnderLoad(t *testing.T) {
 					return
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	close(errs)
