@@ -147,8 +147,9 @@
 // go-gssapi-c wraps the same calls, but it hides the minor status code that
 // tells a replay from garbage, its handles cannot be shared with other
 // calls, and it hands out typed-nil interfaces for an absent delegated
-// credential or initiator name. The C surface here is three files: capi.go,
-// the Go wrappers, and capi.h and capi.c, the C helpers they call.
+// credential or initiator name. The C surface here is five files: capi.go
+// and capi_cred.go, the Go wrappers (names and contexts; keytabs and
+// credentials), and capi.h, capi.c and capi_cred.c, the C helpers they call.
 //
 // # References
 //
