@@ -1,3 +1,3 @@
 module github.com/negotiate-go/negotiate
 
-go 1.26
+go 1.24
