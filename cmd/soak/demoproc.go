@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/negotiate-go/negotiate/internal/syncbuf"
 	"github.com/negotiate-go/negotiate/internal/testrealm"
 )
 
@@ -22,7 +23,7 @@ type demoProc struct {
 	cmd      *exec.Cmd
 	url      string
 	delegDir string
-	log      *syncBuffer
+	log      *syncbuf.Buffer // the demo's stderr, written by os/exec while soak reads it
 	exited   chan struct{}
 }
 
@@ -34,7 +35,7 @@ func startDemo(bin string, realm *testrealm.Fixture, delegDir string) (*demoProc
 	if err := os.Mkdir(delegDir, 0o700); err != nil {
 		return nil, err
 	}
-	d := &demoProc{delegDir: delegDir, log: new(syncBuffer), exited: make(chan struct{})}
+	d := &demoProc{delegDir: delegDir, log: new(syncbuf.Buffer), exited: make(chan struct{})}
 	d.cmd = exec.Command(bin, "-listen", "127.0.0.1:0", "-keytab", realm.Keytab, "-hostname", "localhost", "-delegation-dir", delegDir)
 	d.cmd.Env = append(realm.Env(), "GOTRACEBACK=all") // SIGQUIT dumps every user goroutine
 	d.cmd.Stdout, d.cmd.Stderr = io.Discard, d.log

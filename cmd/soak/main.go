@@ -330,21 +330,3 @@ func (e *errorLog) first() []string {
 	defer e.mu.Unlock()
 	return slices.Clone(e.seen)
 }
-
-// syncBuffer is the demo's stderr, written by os/exec while soak reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}

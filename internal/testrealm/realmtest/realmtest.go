@@ -10,7 +10,6 @@
 package realmtest
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/negotiate-go/negotiate/internal/syncbuf"
 	"github.com/negotiate-go/negotiate/internal/testrealm"
 )
 
@@ -142,20 +142,4 @@ func BuildMain(t testing.TB, pkg string) string {
 
 // LockedBuffer is a log's destination that other goroutines (a server's,
 // or os/exec copying a child's output) write while a test reads it.
-type LockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *LockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *LockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type LockedBuffer = syncbuf.Buffer
