@@ -84,25 +84,42 @@ type Auth struct {
 	// after the ticket's end.
 	Expiry time.Time
 
-	// Delegated is the credential the client forwarded, or nil when it did
-	// not delegate. It is valid until the handler returns, when the
-	// middleware releases it: a handler that needs it later must store it
-	// (see [negotiate.Credential]) before returning, and must not release
-	// it itself. It is always nil on a session request: a credential lives
-	// in GSS-API memory for one request, and is never put in a cookie.
+	// Delegated is the credential the client forwarded, or the proxy
+	// credential of constrained delegation that the acceptor made from the
+	// client's ticket (gss.WithConstrainedDelegation), or nil when there
+	// is neither; DelegationKind says which. It is valid until the handler
+	// returns, when the middleware releases it: a handler that needs it
+	// later must store it (see [negotiate.Credential]) before returning,
+	// and must not release it itself. It is always nil on a session
+	// request: a credential lives in GSS-API memory for one request, and
+	// is never put in a cookie.
 	Delegated negotiate.Credential
+
+	// DelegationKind says what Delegated is, as
+	// [negotiate.Result.DelegationKind] does: "forwarded" for the TGT the
+	// client forwarded (unconstrained delegation: good for any service),
+	// "proxy" for a proxy credential (constrained delegation, S4U2Proxy:
+	// good only for the backends the KDC lets this service delegate to;
+	// Flags then lacks FlagDelegate, for the client delegated nothing), ""
+	// when Delegated is nil, so always on a session request. A credential
+	// from an Acceptor that names no kind counts as "forwarded", the only
+	// kind there was before constrained delegation. Either kind is a
+	// delegated credential to the middleware: it satisfies
+	// [WithDelegationRequired], and [WithDelegationDir] stores it.
+	DelegationKind string
 
 	// CCache names the credential cache file the delegated credential was
 	// stored in, "FILE:/dir/name" in the style of KRB5CCNAME, or "" when
-	// none was written: without [WithDelegationDir], or when the client did
-	// not delegate. With the [PerRequest] policy the file is removed when
-	// the handler returns; with [PerPrincipal] it stays until the sweeper
+	// none was written: without [WithDelegationDir], or when Delegated is
+	// nil. With the [PerRequest] policy the file is removed when the
+	// handler returns; with [PerPrincipal] it stays until the sweeper
 	// finds its tickets expired, and a later request of the same principal
-	// may replace it meanwhile.
+	// that has a credential, of either kind, may replace it meanwhile.
 	//
 	// On a session request it names the principal's [PerPrincipal] file
-	// when the Negotiate request that began the session delegated and the
-	// file is still there; it is "" otherwise, and always with
+	// when the Negotiate request that began the session delegated (its
+	// Flags have FlagDelegate, which a request that left only a proxy
+	// credential lacks) and the file is still there; it is "" otherwise, and always with
 	// [PerRequest].
 	CCache string
 
@@ -116,7 +133,7 @@ type Auth struct {
 // authOf returns the Auth of a request whose token the acceptor accepted
 // with res.
 //
-// Auth repeats nine of Result's fields rather than embed a
+// Auth repeats ten of Result's fields rather than embed a
 // negotiate.Result, on purpose. Its fields are documented for the handler,
 // and some mean something else there: the middleware owns and releases
 // Delegated, where Result tells its receiver to release it; OutputToken has
@@ -136,7 +153,21 @@ func authOf(res *negotiate.Result) Auth {
 		AuthIndicators: res.AuthIndicators,
 		Expiry:         res.Expiry,
 		Delegated:      res.Delegated,
+		DelegationKind: delegationKind(res),
 	}
+}
+
+// delegationKind is res.DelegationKind as Auth has it: "" exactly when
+// there is no credential, and "forwarded" for a credential of an
+// acceptor that names no kind.
+func delegationKind(res *negotiate.Result) string {
+	switch {
+	case res.Delegated == nil:
+		return ""
+	case res.DelegationKind == "":
+		return "forwarded"
+	}
+	return res.DelegationKind
 }
 
 // authContext is the context the middleware gives a request that

@@ -12,12 +12,15 @@ type CCachePolicy int
 
 const (
 	// PerPrincipal keeps one file per principal, named
-	// CCacheName(principal). Each request that delegates replaces it
-	// atomically with its own, fresher credential, so the file lives on
-	// after the request, for background jobs say, until the sweeper removes
-	// it once its tickets have expired. Concurrent requests of one
-	// principal share it: a handler reading it may find the credential of
-	// a later request of the same principal.
+	// CCacheName(principal). Each request that has a delegated credential
+	// replaces it atomically with its own, fresher one, so the file lives
+	// on after the request, for background jobs say, until the sweeper
+	// removes it once its tickets have expired. Either kind replaces
+	// either ([Auth.DelegationKind]): with constrained delegation, a
+	// request that does not delegate replaces the TGT an earlier one
+	// forwarded with a proxy credential. Concurrent requests of one
+	// principal share the file: a handler reading it may find the
+	// credential of a later request of the same principal.
 	PerPrincipal CCachePolicy = iota
 
 	// PerRequest writes one file per request, named CCacheName(principal),

@@ -246,6 +246,7 @@ func TestDelegationRequired(t *testing.T) {
 		{"required, none", []Option{WithDelegationRequired()}, "nodeleg:" + alice, 403, "", "", false,
 			"no_delegated_credential", "INFO", 403},
 		{"required, delegated", []Option{WithDelegationRequired()}, "deleg:" + alice, 200, alice, "", true, "", "", 0},
+		{"required, proxy", []Option{WithDelegationRequired()}, "proxy:" + alice, 200, alice, "", true, "", "", 0},
 		{"required, optional route", []Option{WithDelegationRequired(), optional}, "nodeleg:" + alice, 200, "", "no_delegated_credential", false,
 			"no_delegated_credential", "INFO", 0},
 		{"required, custom forbidden", []Option{WithDelegationRequired(), WithForbiddenHandler(customDenied(403, false))}, "nodeleg:" + alice, 403, "", "", false,

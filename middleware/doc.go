@@ -281,6 +281,16 @@
 // such a request fail with [ErrNoDelegation] instead, as a bad token
 // would.
 //
+// An acceptor with constrained delegation (gss.WithConstrainedDelegation,
+// S4U2Proxy) hands the middleware a proxy credential for a client that
+// does not delegate: Auth.Delegated holds it, and Auth.DelegationKind says
+// "proxy" rather than "forwarded". The handler uses it as it would a
+// forwarded TGT, and the KDC lets it reach only the backends the service
+// may delegate to. To the middleware it is a delegated credential like the
+// other: it satisfies WithDelegationRequired and is stored as below, and
+// the Debug line of each request that authenticated with a credential
+// says delegation=forwarded or delegation=proxy.
+//
 // With [WithDelegationDir] the middleware also stores each delegated
 // credential in a credential cache file in that directory, before the
 // handler runs, and names it in Auth.CCache as "FILE:/dir/name":

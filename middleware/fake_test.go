@@ -82,8 +82,10 @@ type fakeAcceptor struct {
 	calls atomic.Int32
 	cred  *fakeCred // handed out by the "deleg..." kinds
 
-	// newCred, when set, makes the kind "deleg:PRINCIPAL" hand out a
-	// fresh credential of PRINCIPAL, recorded in issued.
+	// newCred, when set, makes the kinds "deleg:PRINCIPAL" and
+	// "proxy:PRINCIPAL" hand out a fresh credential of PRINCIPAL, recorded
+	// in issued: a forwarded TGT of an acceptor that names no kind, and a
+	// proxy credential.
 	newCred func(principal string) *fakeCred
 	mu      sync.Mutex
 	issued  []*fakeCred
@@ -127,11 +129,12 @@ func (a *fakeAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 		kind, _, _ = strings.Cut(kind, "#")
 	}
 	if p, ok := strings.CutPrefix(kind, "deleg:"); ok && a.newCred != nil {
-		c := a.newCred(p)
-		a.mu.Lock()
-		a.issued = append(a.issued, c)
-		a.mu.Unlock()
-		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos, Flags: negotiate.FlagDelegate, Delegated: c}, nil
+		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos, Flags: negotiate.FlagDelegate, Delegated: a.issue(p)}, nil
+	}
+	if p, ok := strings.CutPrefix(kind, "proxy:"); ok && a.newCred != nil {
+		// A proxy credential, as gss.WithConstrainedDelegation makes for a
+		// client that does not delegate: no FlagDelegate.
+		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos, Delegated: a.issue(p), DelegationKind: "proxy"}, nil
 	}
 	if p, ok := strings.CutPrefix(kind, "nodeleg:"); ok { // success without delegation
 		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos}, nil
@@ -140,6 +143,16 @@ func (a *fakeAcceptor) Accept(tok []byte) (negotiate.Result, error) {
 		return negotiate.Result{Principal: p, Mech: negotiate.MechKerberos, Delegated: (*fakeCred)(nil)}, nil
 	}
 	return fakeResult(kind, a.cred)
+}
+
+// issue returns a fresh credential of principal from newCred, recorded in
+// issued.
+func (a *fakeAcceptor) issue(principal string) *fakeCred {
+	c := a.newCred(principal)
+	a.mu.Lock()
+	a.issued = append(a.issued, c)
+	a.mu.Unlock()
+	return c
 }
 
 // issuedCreds returns the credentials newCred made so far.
@@ -189,9 +202,17 @@ func fakeResult(kind string, cred *fakeCred) (negotiate.Result, error) {
 			Flags: negotiate.FlagMutual, OutputToken: apRep}, nil
 	case "bob": // success without an output token
 		return negotiate.Result{Principal: bob, Mech: negotiate.MechKerberos}, nil
-	case "deleg": // success with a delegated credential
+	case "deleg": // success with a delegated credential, of an acceptor that names no kind
 		return negotiate.Result{Principal: carol, Mech: negotiate.MechKerberos, OutputToken: apRep,
 			Flags: negotiate.FlagDelegate, Delegated: cred}, nil
+	case "forwarded": // success with a forwarded TGT, named so as gss names it
+		return negotiate.Result{Principal: carol, Mech: negotiate.MechKerberos, OutputToken: apRep,
+			Flags: negotiate.FlagDelegate, Delegated: cred, DelegationKind: "forwarded"}, nil
+	case "proxy": // success with a proxy credential (constrained delegation): the client delegated nothing
+		return negotiate.Result{Principal: carol, Mech: negotiate.MechKerberos, OutputToken: apRep,
+			Delegated: cred, DelegationKind: "proxy"}, nil
+	case "proxy-nocred": // a kind named without a credential: no credential it is
+		return negotiate.Result{Principal: carol, Mech: negotiate.MechKerberos, DelegationKind: "proxy"}, nil
 	case "deleg-replay": // failure that still hands over a credential
 		return negotiate.Result{Principal: carol, Delegated: cred}, gssErr(negotiate.ErrReplay)
 	case "deleg-fault": // server fault that still hands over a credential

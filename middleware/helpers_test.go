@@ -129,11 +129,8 @@ func delegDir(t *testing.T) string {
 // configuration entry, as MIT's kinit writes them. A principal without
 // "@" has the empty realm.
 func testCCache(principal string, end time.Time, n int) []byte {
-	name, realm := principal, ""
-	if at := strings.LastIndexByte(principal, '@'); at >= 0 {
-		name, realm = principal[:at], principal[at+1:]
-	}
-	client := ccache.Principal{NameType: 1, Realm: realm, Components: strings.Split(name, "/")}
+	client := ccPrincipal(principal)
+	realm := client.Realm
 	tgt := ccache.Principal{NameType: 2, Realm: realm, Components: []string{"krbtgt", realm}}
 	c := &ccache.Cache{Version: ccache.Version4, Default: client, Credentials: []ccache.Credential{
 		{Client: client, Server: ccache.Principal{Realm: ccache.ConfigRealm,
@@ -146,6 +143,52 @@ func testCCache(principal string, end time.Time, n int) []byte {
 		}
 		c.Credentials = append(c.Credentials, ccache.Credential{Client: client, Server: server,
 			AuthTime: end.Add(-10 * time.Hour), EndTime: end, Flags: 0x40c10000, KeyType: 18})
+	}
+	return c.Marshal()
+}
+
+// ccPrincipal is principal ("svc/admin@R") as a ccache holds it, of name
+// type KRB5_NT_PRINCIPAL. Without "@" it has the empty realm.
+func ccPrincipal(principal string) ccache.Principal {
+	name, realm := principal, ""
+	if at := strings.LastIndexByte(principal, '@'); at >= 0 {
+		name, realm = principal[:at], principal[at+1:]
+	}
+	return ccache.Principal{NameType: 1, Realm: realm, Components: strings.Split(name, "/")}
+}
+
+// testProxyCCache returns a ccache file of a stored proxy credential
+// (constrained delegation) of user, made by the service account service,
+// as MIT's gss_store_cred_into writes one (gss/doc.go shows klist -C of
+// one from Samba's AD): the service's own TGT, ending at serviceEnd, with
+// its configuration entries; the proxy_impersonator entry naming service;
+// the evidence ticket, the user's ticket to the service, filed under the
+// service's name and ending at userEnd; and, for each of backends, a
+// ticket of the user's to that backend, ending at userEnd too, as MIT
+// adds one to the file when it is used.
+func testProxyCCache(user, service string, userEnd, serviceEnd time.Time, backends ...string) []byte {
+	u, svc := ccPrincipal(user), ccPrincipal(service)
+	realm := svc.Realm
+	tgt := ccache.Principal{NameType: 2, Realm: realm, Components: []string{"krbtgt", realm}}
+	config := func(client ccache.Principal, name ...string) ccache.Credential {
+		return ccache.Credential{Client: client, Server: ccache.Principal{Realm: ccache.ConfigRealm,
+			Components: append([]string{"krb5_ccache_conf_data"}, name...)}}
+	}
+	const fria, frat = 0x40e00000, 0x40a80000 // klist -f: forwardable, renewable, initial or transited, pre-authenticated
+	ticket := func(client, server ccache.Principal, end time.Time, flags uint32) ccache.Credential {
+		return ccache.Credential{Client: client, Server: server, AuthTime: end.Add(-10 * time.Hour), EndTime: end,
+			RenewTill: end.Add(14 * time.Hour), Flags: flags, KeyType: 18}
+	}
+	c := &ccache.Cache{Version: ccache.Version4, Default: u, Credentials: []ccache.Credential{
+		config(svc, "fast_avail", tgt.String()),
+		config(svc, "pa_type", tgt.String()),
+		ticket(svc, tgt, serviceEnd, fria),
+		config(svc, "refresh_time"),
+		config(u, "proxy_impersonator"),
+		ticket(u, svc, userEnd, frat),
+	}}
+	for _, b := range backends {
+		c.Credentials = append(c.Credentials, ticket(u, ccPrincipal(b), userEnd, frat))
 	}
 	return c.Marshal()
 }
@@ -180,6 +223,18 @@ func delegFake() *fakeAcceptor {
 	acc := newFake()
 	acc.newCred = func(p string) *fakeCred {
 		return &fakeCred{contents: testCCache(p, time.Now().Add(time.Hour), 1)}
+	}
+	return acc
+}
+
+// proxyFake is a fake acceptor whose "proxy:P" credentials store a proxy
+// credential of P made by websvc@EXAMPLE.TEST: the user's evidence ticket
+// ends in an hour, the service's own TGT in ten.
+func proxyFake() *fakeAcceptor {
+	acc := newFake()
+	acc.newCred = func(p string) *fakeCred {
+		now := time.Now()
+		return &fakeCred{contents: testProxyCCache(p, "websvc@EXAMPLE.TEST", now.Add(time.Hour), now.Add(10*time.Hour))}
 	}
 	return acc
 }

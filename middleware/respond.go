@@ -23,10 +23,15 @@ func (h *handler) pass(w http.ResponseWriter, r *http.Request, ctx *authContext,
 				slog.String("principal", at.principal),
 				slog.String("remote_addr", r.RemoteAddr))
 		default:
-			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated",
-				slog.String("principal", at.principal),
-				slog.String("mech", ctx.auth.Mech),
-				slog.String("remote_addr", r.RemoteAddr))
+			// delegation=forwarded or proxy when the request has a
+			// credential.
+			attrs := make([]slog.Attr, 0, 4)
+			attrs = append(attrs, slog.String("principal", at.principal), slog.String("mech", ctx.auth.Mech))
+			if kind := ctx.auth.DelegationKind; kind != "" {
+				attrs = append(attrs, slog.String("delegation", kind))
+			}
+			attrs = append(attrs, slog.String("remote_addr", r.RemoteAddr))
+			log.LogAttrs(r.Context(), slog.LevelDebug, "negotiate: authenticated", attrs...)
 		}
 	}
 	m.report(r, at, Outcome{Principal: at.principal})
