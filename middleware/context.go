@@ -113,8 +113,9 @@ type Auth struct {
 	// none was written: without [WithDelegationDir], or when Delegated is
 	// nil. With the [PerRequest] policy the file is removed when the
 	// handler returns; with [PerPrincipal] it stays until the sweeper
-	// finds its tickets expired, and a later request of the same principal
-	// that has a credential, of either kind, may replace it meanwhile.
+	// finds the user's tickets in it expired (see [SweepDir]), and a later
+	// request of the same principal that has a credential, of either kind,
+	// may replace it meanwhile.
 	//
 	// On a session request it names the principal's [PerPrincipal] file
 	// when the Negotiate request that began the session delegated (its

@@ -15,12 +15,12 @@ const (
 	// CCacheName(principal). Each request that has a delegated credential
 	// replaces it atomically with its own, fresher one, so the file lives
 	// on after the request, for background jobs say, until the sweeper
-	// removes it once its tickets have expired. Either kind replaces
-	// either ([Auth.DelegationKind]): with constrained delegation, a
-	// request that does not delegate replaces the TGT an earlier one
-	// forwarded with a proxy credential. Concurrent requests of one
-	// principal share the file: a handler reading it may find the
-	// credential of a later request of the same principal.
+	// removes it once the user's tickets in it have expired ([SweepDir]).
+	// Either kind replaces either ([Auth.DelegationKind]): with
+	// constrained delegation, a request that does not delegate replaces
+	// the TGT an earlier one forwarded with a proxy credential. Concurrent
+	// requests of one principal share the file: a handler reading it may
+	// find the credential of a later request of the same principal.
 	PerPrincipal CCachePolicy = iota
 
 	// PerRequest writes one file per request, named CCacheName(principal),
@@ -94,10 +94,10 @@ func WithCCachePolicy(p CCachePolicy) Option {
 }
 
 // WithSweepInterval sets how often the sweeper removes, from the delegation
-// directory, the ccaches whose tickets have all expired and the temporary
-// files left by a crash. The first sweep runs one interval after [New]; call
-// [Middleware.SweepNow] to sweep at once. It must be positive, and needs
-// [WithDelegationDir].
+// directory, the ccaches whose user's tickets have all expired ([SweepDir]
+// gives the rule) and the temporary files left by a crash. The first sweep
+// runs one interval after [New]; call [Middleware.SweepNow] to sweep at
+// once. It must be positive, and needs [WithDelegationDir].
 //
 // Default: [DefaultSweepInterval], 5 minutes.
 func WithSweepInterval(d time.Duration) Option {

@@ -343,17 +343,19 @@
 //     released, and other requests are served as before.
 //   - Sweeping. A background goroutine sweeps the directory every 5 minutes
 //     ([WithSweepInterval]), the first time one interval after [New]: it
-//     removes each ccache whose tickets have all expired, configuration
-//     entries aside, each temporary file over a minute old (MIT krb5's
-//     own, which it names after ours, included), and each
-//     sidecar over a minute old that no ccache of its hashed name is left
-//     of, and logs each removal at Info. A file a request renames into place while the
+//     removes each ccache whose user's tickets (those of its default
+//     principal) have all expired, so a proxy credential once the user's
+//     evidence ticket has ended, though the service's own TGT in it has not
+//     ([SweepDir] gives the rule), each temporary file over a minute old (MIT
+//     krb5's own, which it names after ours, included), and each sidecar over
+//     a minute old that no ccache of its hashed name is left of, and logs
+//     each removal at Info. A file a request renames into place while the
 //     sweeper looks at the old one survives: the rename and the sweeper's
-//     last check and removal hold one lock, and the sweeper removes only
-//     the very file it read. It never touches a file
-//     whose name the middleware could not have written. [Middleware.Close]
-//     stops it, and must be called; [Middleware.SweepNow] sweeps at once,
-//     and [SweepDir] sweeps from another program, a cron job say.
+//     last check and removal hold one lock, and the sweeper removes only the
+//     very file it read. It never touches a file whose name the middleware
+//     could not have written. [Middleware.Close] stops it, and must be
+//     called; [Middleware.SweepNow] sweeps at once, and [SweepDir] sweeps
+//     from another program, a cron job say.
 //
 // The files hold live credentials of the users: treat the directory like a
 // keytab's.

@@ -3,10 +3,13 @@ package middleware
 import (
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/negotiate-go/negotiate"
 	"github.com/negotiate-go/negotiate/internal/ccache"
@@ -92,7 +95,9 @@ func logLine(out, want string) string {
 }
 
 // TestDelegationDirStoresProxy: WithDelegationDir stores a proxy
-// credential as it stores a forwarded TGT, and names it in Auth.CCache.
+// credential as it stores a forwarded TGT, and names it in Auth.CCache;
+// the sweeper removes the file once the user's evidence ticket in it has
+// ended, though the service's TGT beside it has not.
 func TestDelegationDirStoresProxy(t *testing.T) {
 	dir := delegDir(t)
 	acc := proxyFake()
@@ -109,6 +114,7 @@ func TestDelegationDirStoresProxy(t *testing.T) {
 		}
 		stored = c
 	}))
+	start := time.Now()
 	if rec := serve(h, "proxy:"+alice); rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
 	}
@@ -118,4 +124,15 @@ func TestDelegationDirStoresProxy(t *testing.T) {
 		t.Errorf("the stored ccache is not alice's proxy credential: %+v", stored)
 	}
 	checkReleased(t, acc)
+
+	path := filepath.Join(dir, alice)
+	if files, err := SweepDir(dir, start.Add(time.Hour-time.Minute)); err != nil || len(files) != 0 {
+		t.Errorf("before the evidence ticket ends, the sweep removed %+v, %v", files, err)
+	}
+	if files, err := SweepDir(dir, start.Add(time.Hour+time.Minute)); err != nil || len(files) != 1 || files[0].Principal != alice {
+		t.Errorf("once the evidence ticket has ended, the sweep removed %+v, %v; want alice's file", files, err)
+	}
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("alice's proxy credential is still there: %v", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,8 +34,9 @@ func (m *Middleware) Close() error {
 }
 
 // SweepNow sweeps the delegation directory once, now, as the background
-// sweeper does every interval: it removes the ccaches whose tickets have all
-// expired and the temporary files older than a minute, logs each removal at
+// sweeper does every interval: it removes the ccaches whose user's tickets
+// have all expired (see [SweepDir]) and the temporary files older than a
+// minute, logs each removal at
 // Info, and returns how many files it removed. The error joins what went
 // wrong, per file (an unreadable or malformed ccache, which stays) or for the
 // whole directory. Without a delegation directory it does nothing.
@@ -77,8 +79,9 @@ type SweptFile struct {
 	// Principal is the principal of a ccache, or "" for a temporary file,
 	// a sidecar, or a ccache with a hashed name whose sidecar is gone.
 	Principal string
-	// Expired is when the ccache's last ticket expired, or the zero Time
-	// for a temporary file, a sidecar or a ccache that held no ticket.
+	// Expired is when the last ticket of the ccache's user (its default
+	// principal) expired, or the zero Time for a temporary file, a sidecar
+	// or a ccache that held no ticket of the user's.
 	Expired time.Time
 }
 
@@ -87,7 +90,7 @@ type SweptFile struct {
 // server. It removes:
 //
 //   - each ccache, named as [CCacheName] or [PerRequest] name them, whose
-//     tickets have all expired by now, configuration entries aside;
+//     user's tickets have all expired by now (the rule is below);
 //   - each temporary file (".tmp-" and 32 hex digits, alone or followed
 //     by "." and six letters or digits, the name of the file that MIT
 //     krb5 1.20 and later writes beside it while storing) last modified
@@ -97,6 +100,22 @@ type SweptFile struct {
 //     per-request one included. A server rewrites the sidecar before each
 //     ccache of its name, so a sidecar that belongs to a fresh ccache is
 //     fresh too.
+//
+// A ccache is judged by the tickets whose client is its default principal,
+// the user: it is kept until the last of them ends, and removed then, or at
+// once when it holds none. Tickets of other clients do not keep it, nor do
+// configuration entries and entries removed in place. The rule is for
+// stored proxy credentials (constrained delegation): such a file holds the
+// service's own TGT, good for 10 hours by default, beside the user's
+// evidence ticket, which may end sooner. Once the user's tickets (the
+// evidence ticket, and the backend tickets got with it) have ended, the
+// file can no longer act as the user, but whoever reads it can still act
+// as the service; it is removed then, not when the service's TGT ends. A
+// forwarded TGT and the service tickets got with it are all the user's,
+// so such a file stays until the last of them, the TGT as a rule, ends:
+// a service ticket that ends sooner does not make the TGT beside it
+// useless. Principals compare as krb5_principal_compare has them, by realm
+// and components, whatever their name types.
 //
 // It never touches a file whose name is not one of these, nor anything but
 // a regular file, and leaves a ccache it cannot parse. Before it removes a
@@ -161,8 +180,8 @@ func sweep(dir string, now time.Time, mu *sync.Mutex) ([]SweptFile, error) {
 
 // sweepFile removes the file name of the given kind from dir if it is due:
 // a temporary file or a sidecar (of a hashed name that no ccache has left)
-// last modified over a minute before now, a ccache whose tickets have all
-// expired by now. It returns the file it removed, or nil.
+// last modified over a minute before now, a ccache whose user's tickets
+// have all expired by now. It returns the file it removed, or nil.
 func sweepFile(dir, name string, kind fileKind, principal string, now time.Time, mu *sync.Mutex) (*SweptFile, error) {
 	path := filepath.Join(dir, name)
 	f := &SweptFile{Name: name}
@@ -206,9 +225,9 @@ func appendErr(errs []error, err error) []error {
 	return append(errs, err)
 }
 
-// readExpiry reads the ccache at path and tells whether its tickets have all
-// expired by now, and when the last one expired. fi is the file it read,
-// checked to be the regular file the name pointed to.
+// readExpiry reads the ccache at path and tells whether its user's tickets
+// have all expired by now (usersEnd), and when the last one expired. fi is
+// the file it read, checked to be the regular file the name pointed to.
 func readExpiry(path string, now time.Time) (fi fs.FileInfo, end time.Time, expired bool, err error) {
 	lfi, err := os.Lstat(path)
 	if err != nil {
@@ -233,8 +252,33 @@ func readExpiry(path string, now time.Time) (fi fs.FileInfo, end time.Time, expi
 	if err != nil {
 		return nil, end, false, err
 	}
-	end, ok := c.LatestEnd()
+	end, ok := usersEnd(c)
 	return fi, end, !ok || !end.After(now), nil
+}
+
+// usersEnd returns when the last of the tickets of c's default principal,
+// the user, ends, and false when c holds no ticket of the user's. Tickets
+// of other clients do not count: in a stored proxy credential the
+// service's own TGT (client websvc@R) outlives the user's evidence ticket
+// (client alice@R, filed under the service's name), and once that and
+// the backend tickets got with it have ended the file can no longer act
+// as the user, yet still holds the service's TGT. Principals compare as
+// krb5_principal_compare does: realm and components, not the name type.
+// Configuration and removed entries are no tickets ([ccache.Cache.Tickets]).
+func usersEnd(c *ccache.Cache) (end time.Time, ok bool) {
+	for _, cr := range c.Tickets() {
+		if !samePrincipal(cr.Client, c.Default) {
+			continue
+		}
+		if !ok || cr.EndTime.After(end) {
+			end, ok = cr.EndTime, true
+		}
+	}
+	return end, ok
+}
+
+func samePrincipal(a, b ccache.Principal) bool {
+	return a.Realm == b.Realm && slices.Equal(a.Components, b.Components)
 }
 
 // removeIfSame removes path if it still is the file fi, holding mu from the

@@ -316,3 +316,85 @@ func TestSweepSidecars(t *testing.T) {
 		t.Errorf("log:\n%s", out)
 	}
 }
+
+// TestSweepByTheUsersTickets: a ccache is due once the tickets of its
+// default principal, the user, have all ended, whatever other clients'
+// tickets it holds. A stored proxy credential holds the service's own TGT
+// (10 hours) beside the user's evidence ticket, which may end sooner: it
+// goes when the evidence ticket (and any backend ticket of the user's)
+// ends, not when the service's TGT does. A forwarded TGT stays until it
+// ends, however soon the service tickets beside it end.
+func TestSweepByTheUsersTickets(t *testing.T) {
+	dir := delegDir(t)
+	now := time.Now().Truncate(time.Second)
+	const websvc = "websvc@EXAMPLE.TEST"
+	name := func(p string) string {
+		n, err := CCacheName(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	write := func(principal string, data []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name(principal)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const dave, erin = "dave@EXAMPLE.TEST", "erin@EXAMPLE.TEST"
+	// alice's evidence ticket ended a minute ago; the service's TGT in her
+	// file is good for 9 hours more.
+	write(alice, testProxyCCache(alice, websvc, now.Add(-time.Minute), now.Add(9*time.Hour)))
+	// bob's evidence ticket and the backend ticket got with it end in an
+	// hour, the service's TGT in 10.
+	write(bob, testProxyCCache(bob, websvc, now.Add(time.Hour), now.Add(10*time.Hour), "HTTP/backend@EXAMPLE.TEST"))
+	// carol forwarded her TGT, good for 10 hours; the service ticket got
+	// with it ends in one.
+	forwarded, err := ccache.Parse(testCCache(carol, now.Add(10*time.Hour), 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarded.Credentials[2].EndTime = now.Add(time.Hour)
+	forwarded.Default.NameType = 10 // KRB5_NT_ENTERPRISE_PRINCIPAL: the name type does not matter, as to krb5_principal_compare
+	write(carol, forwarded.Marshal())
+	// dave's file holds the service's TGT and no ticket of his.
+	serviceOnly, err := ccache.Parse(testProxyCCache(dave, websvc, now.Add(time.Hour), now.Add(10*time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serviceOnly.Credentials = serviceOnly.Credentials[:len(serviceOnly.Credentials)-1]
+	write(dave, serviceOnly.Marshal())
+	// erin's evidence ticket is good for an hour; the service's TGT has
+	// ended (the service renews its own, not the ones it stored).
+	write(erin, testProxyCCache(erin, websvc, now.Add(time.Hour), now.Add(-time.Minute)))
+
+	// removal is how the sweep reports a file: its name and when the
+	// user's tickets in it ended, "none" without one.
+	removal := func(name string, expired time.Time) string {
+		if expired.IsZero() {
+			return name + " none"
+		}
+		return name + " " + expired.UTC().Format(time.RFC3339)
+	}
+	for _, step := range []struct {
+		at   time.Duration
+		want []string // removals, sorted
+	}{
+		{0, []string{removal(name(alice), now.Add(-time.Minute)), removal(name(dave), time.Time{})}},
+		{time.Hour + time.Minute, []string{removal(name(bob), now.Add(time.Hour)), removal(name(erin), now.Add(time.Hour))}},
+		{10*time.Hour - time.Minute, nil},
+		{10*time.Hour + time.Minute, []string{removal(name(carol), now.Add(10*time.Hour))}},
+	} {
+		files, err := SweepDir(dir, now.Add(step.at))
+		if err != nil {
+			t.Errorf("at +%v: %v", step.at, err)
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, removal(f.Name, f.Expired))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, step.want) {
+			t.Errorf("at +%v, the sweep removed\n%q\nwant\n%q", step.at, got, step.want)
+		}
+	}
+}
