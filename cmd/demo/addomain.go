@@ -28,11 +28,12 @@ type embeddedDomain struct {
 
 // startDomain starts an AD domain in a new temporary directory, with the
 // user alice in adGroups and the service account websvc holding
-// service/localhost, and points this process's Kerberos library at it.
+// service/localhost, allowed to delegate to service/localhost when
+// constrained is set, and points this process's Kerberos library at it.
 // The domain is removed on close. Unlike the MIT realm it is never kept:
 // making one takes a fraction of a second once the first (5 to 8 s) has
 // left its template behind.
-func startDomain(service string, log *slog.Logger) (*embeddedDomain, *demoUser, error) {
+func startDomain(service string, constrained bool, log *slog.Logger) (*embeddedDomain, *demoUser, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil, errors.New("-realm ad needs root: Samba's domain controller binds ports 88 and 389 and owns its files as root")
 	}
@@ -55,7 +56,7 @@ func startDomain(service string, log *slog.Logger) (*embeddedDomain, *demoUser, 
 		ccache:       "FILE:" + filepath.Join(dir, ccacheName),
 		onExit:       "the domain controller stops and the domain is removed on exit.",
 	}
-	if err := e.populate(service, u); err != nil {
+	if err := e.populate(service, constrained, u); err != nil {
 		e.close(nil)
 		return nil, nil, fmt.Errorf("embedded AD domain: %w", err)
 	}
@@ -71,12 +72,17 @@ func startDomain(service string, log *slog.Logger) (*embeddedDomain, *demoUser, 
 	}
 	log.Info("new AD domain", "realm", d.Realm, "dir", dir, "kdc", d.KDCAddr,
 		"user", u.principal, "user_sid", u.userSID, "groups", groups, "timings", d.Timings.String())
+	if constrained {
+		log.Info("constrained delegation: the service account may delegate to its own SPN (msDS-AllowedToDelegateTo), which /delegated calls",
+			"account", adServiceAccount, "delegate_to", service+"/localhost")
+	}
 	return e, u, nil
 }
 
 // populate creates alice, her groups, the service account and its keytab,
-// and gets alice a forwardable ticket, and fills in u.
-func (e *embeddedDomain) populate(service string, u *demoUser) error {
+// lets the account delegate to its own SPN when constrained is set, gets
+// alice a forwardable ticket, and fills in u.
+func (e *embeddedDomain) populate(service string, constrained bool, u *demoUser) error {
 	d := e.Domain
 	// AD's default policy wants three kinds of character: rand.Text gives
 	// upper case and digits, the suffix adds lower case and a symbol.
@@ -90,6 +96,14 @@ func (e *embeddedDomain) populate(service string, u *demoUser) error {
 		// The account first, then the SPN: an S4U service needs a TGT of
 		// its own, which only the account name gets (see the package doc).
 		func() error { return d.ExportKeytab(e.keytab, adServiceAccount, spn) },
+		func() error {
+			if !constrained {
+				return nil
+			}
+			// /delegated calls this very service as the user: the
+			// account's msDS-AllowedToDelegateTo must name its own SPN.
+			return d.AddDelegationService(adServiceAccount, spn)
+		},
 		func() error { return d.Kinit("alice", password, filepath.Join(d.Dir, ccacheName)) },
 		func() error { return os.WriteFile(u.passwordFile, []byte(password+"\n"), 0o600) },
 	}

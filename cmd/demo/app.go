@@ -24,6 +24,10 @@ type app struct {
 	host    string // host part of our service principal; "" for -hostname '*'
 	selfURL string // where /delegated reaches this server: "http://127.0.0.1:PORT"
 	port    int
+
+	// constrained: the acceptor hands out proxy credentials
+	// (-constrained-delegation).
+	constrained bool
 }
 
 func newApp(acc middleware.Acceptor, o options, addr *net.TCPAddr, log *slog.Logger) (*app, error) {
@@ -56,7 +60,7 @@ func newApp(acc middleware.Acceptor, o options, addr *net.TCPAddr, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	a := &app{mw: mw, log: log, service: o.service, port: addr.Port}
+	a := &app{mw: mw, log: log, service: o.service, port: addr.Port, constrained: o.constrained}
 	if o.hostname != "*" {
 		a.host = o.hostname
 	}
@@ -109,7 +113,8 @@ func (a *app) public(w http.ResponseWriter, r *http.Request) {
 }
 
 // delegated calls /whoami on this server as the user, with the credential
-// the user delegated: from the ccache file the middleware stored when
+// the user delegated, or with -constrained-delegation the proxy credential
+// the acceptor made: from the ccache file the middleware stored when
 // -delegation-dir is set, else straight from memory.
 func (a *app) delegated(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -118,12 +123,23 @@ func (a *app) delegated(w http.ResponseWriter, r *http.Request) {
 	// ccache file that -delegation-dir keeps.
 	if auth.Delegated == nil && auth.CCache == "" {
 		w.WriteHeader(http.StatusForbidden)
+		if a.constrained {
+			fmt.Fprintln(w, "no delegated credential: this route acts as you, and your ticket allows no constrained delegation (it is not forwardable: kinit -f; or your account is marked sensitive), nor did your client delegate (curl: --delegation always; negotiate-client: -delegate)")
+			return
+		}
 		fmt.Fprintln(w, "no delegated credential: this route acts as you, so your client must delegate (curl: --delegation always; negotiate-client: -delegate)")
 		return
 	}
-	source, how := client.WithCredential(auth.Delegated), "the delegated credential in memory"
+	kind := "the delegated credential"
+	if auth.DelegationKind == "proxy" {
+		kind = "a proxy credential (constrained delegation)"
+	}
+	source, how := client.WithCredential(auth.Delegated), kind+" in memory"
 	if auth.CCache != "" {
 		source, how = client.WithCCache(auth.CCache), "the ccache "+auth.CCache
+		if auth.Delegated != nil {
+			how = kind + " in the ccache " + auth.CCache
+		}
 	}
 	spn := a.spn(r)
 	t, err := client.New(source, client.WithSPN(func(*http.Request) string { return spn }))
@@ -155,7 +171,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <p>You authenticated with HTTP Negotiate (SPNEGO/Kerberos).</p>
 <ul>
 <li>Local name: {{if .LocalName}}{{.LocalName}}{{else}}(no auth_to_local mapping){{end}}</li>
-<li>Delegated a credential: {{if .Delegated}}yes{{else}}no{{end}}</li>
+<li>Delegated a credential: {{if .Delegated}}yes, {{.DelegationKind}}{{else}}no{{end}}</li>
 <li>Ticket valid until: {{if .Expiry.IsZero}}(no limit){{else}}{{.Expiry.Format "2006-01-02 15:04:05 MST"}}{{end}}</li>
 </ul>
 <p><a href="/whoami">/whoami</a> · <a href="/public">/public</a> · <a href="/delegated">/delegated</a> · <a href="/info">/info</a> (what the server knows of you, as JSON: SIDs and groups from an AD ticket's PAC)</p>

@@ -35,7 +35,7 @@ func TestSelfcheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo -selfcheck: %v\nstdout: %s\nstderr: %s", err, out, stderr.Bytes())
 	}
-	if !strings.HasPrefix(string(out), "selfcheck: PASS: 7 checks") {
+	if !strings.HasPrefix(string(out), "selfcheck: PASS: 8 checks") {
 		t.Errorf("verdict %q", out)
 	}
 }

@@ -5,7 +5,7 @@
 //	demo [-listen 127.0.0.1:8080] [-keytab PATH] [-service HTTP] [-hostname NAME|*]
 //	     [-realm mit|ad] [-delegation-dir DIR] [-realm-dir DIR]
 //	     [-session-key-file PATH] [-allow-realm REALM]... [-allow-group SID]...
-//	     [-selfcheck]
+//	     [-constrained-delegation] [-selfcheck]
 //
 // Without -keytab it starts a throwaway MIT Kerberos realm of its own on
 // 127.0.0.1 (it needs the krb5-kdc, krb5-admin-server and krb5-user
@@ -38,7 +38,9 @@
 //	GET /whoami     authentication required: the principal and a newline
 //	GET /public     authentication optional: the principal, or "anonymous"
 //	GET /delegated  calls /whoami on this server as the user, with the
-//	                credential the user delegated, and shows what it got
+//	                credential the user delegated (or, with
+//	                -constrained-delegation, a proxy credential), and shows
+//	                what it got
 //	GET /info       authentication required: what the server knows of the
 //	                user, as JSON (below)
 //	GET /           a small HTML page saying who you are
@@ -54,8 +56,10 @@
 //	                 so none without it: a cookie holds no more)
 //	upn              the PAC's user principal name, or ""
 //	auth_indicators  the ticket's authentication indicators (MIT KDCs), or []
-//	delegation       "none", or "forwarded" when the user forwarded a ticket
-//	                 (or, on a session, -delegation-dir kept one)
+//	delegation       "none"; "forwarded" when the user forwarded a ticket;
+//	                 "proxy" for the proxy credential of
+//	                 -constrained-delegation; on a session, the kind of the
+//	                 ccache -delegation-dir kept, if any
 //	ccache           the ccache -delegation-dir stored, "FILE:/...", or ""
 //	session          true when a session cookie authenticated the request
 //	channel_bound    false: the demo serves plain HTTP
@@ -82,8 +86,36 @@
 // without a PAC has no groups: every MIT KDC's ticket, and every ticket
 // when the demo is built on Heimdal, is refused.
 //
+// -constrained-delegation turns on constrained delegation (S4U2Proxy,
+// gss.WithConstrainedDelegation): for a user who does not delegate, the
+// server makes a proxy credential from the user's ticket, and /delegated
+// calls /whoami as the user with it, though curl sent no --delegation;
+// /info then says "delegation": "proxy". A user who delegates still has
+// the forwarded TGT used ("forwarded"); one whose ticket is not
+// forwardable, or who is marked sensitive, leaves neither, and /delegated
+// says so. The server needs its own TGT for this, which it gets from the
+// keytab at start-up: the keytab must begin with a principal that can
+// have one, in AD the service's account, not the SPN (export
+// --principal=websvc, then --principal=HTTP/localhost, into one file). The
+// KDC gives a proxy credential tickets only for the services the account
+// may delegate to (in AD, its msDS-AllowedToDelegateTo), so for
+// /delegated it must allow the service's own SPN: with -realm ad the
+// domain lets websvc delegate to HTTP/localhost; with -keytab against your
+// own AD, add it yourself (samba-tool delegation add-service websvc
+// HTTP/localhost, or the account's Delegation tab). The embedded MIT realm
+// works too, but shows less: its KDC keeps no delegation lists and refuses
+// S4U2Proxy for every other service, and for the service itself MIT's
+// library uses the user's ticket to it that the proxy credential holds,
+// asking the KDC nothing (the log says so). It needs MIT krb5: built
+// against Heimdal, the demo fails at start-up with gss's message. A proxy
+// credential that -delegation-dir stores holds the service's own TGT as
+// well as the user's ticket: see the gss package documentation,
+// Constrained delegation.
+//
 // -selfcheck runs the whole round trip with the project's own client,
-// /delegated included, prints a one-line verdict and exits 0 or 1.
+// /delegated included, prints a one-line verdict and exits 0 or 1. With
+// -constrained-delegation, its /delegated check does not delegate, and
+// expects a proxy credential to work, and /info to say "proxy".
 //
 // # A realm that stays: -realm-dir
 //

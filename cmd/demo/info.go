@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/negotiate-go/negotiate/internal/ccache"
 	"github.com/negotiate-go/negotiate/middleware"
 )
 
@@ -55,18 +57,36 @@ func (a *app) info(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// delegation names the credential /delegated would act with: "forwarded"
-// for the one the client forwarded with this request, or the ccache that
-// -delegation-dir kept of it (a session request has only that), and
-// "none" without either.
-//
-// The demo's acceptor is made without gss.WithConstrainedDelegation, so
-// every credential it gets is one the client forwarded. TODO(S4U2Proxy):
-// with -constrained-delegation, "proxy" from negotiate.Result's
-// DelegationKind, once middleware.Auth carries it.
+// delegation names the credential /delegated would act with: the kind of
+// the one this request brought, "forwarded" for the TGT the client
+// forwarded or "proxy" for the proxy credential that
+// -constrained-delegation made (middleware.Auth.DelegationKind); on a
+// session request, which brings none, the kind of the ccache that
+// -delegation-dir kept; "none" without either.
 func delegation(auth *middleware.Auth) string {
-	if auth.Delegated != nil || auth.CCache != "" {
-		return "forwarded"
+	switch {
+	case auth.Delegated != nil:
+		return auth.DelegationKind
+	case auth.CCache != "":
+		return ccacheKind(strings.TrimPrefix(auth.CCache, "FILE:"))
 	}
 	return "none"
+}
+
+// ccacheKind is the kind of the stored credential in the ccache file at
+// path: "proxy" when MIT marked it as one (a proxy_impersonator
+// configuration entry, naming the service), else "forwarded", which is
+// also the answer for a file the demo cannot read: the middleware names a
+// session's file only when the request that began the session delegated.
+func ccacheKind(path string) string {
+	c, err := ccache.ReadFile(path)
+	if err != nil {
+		return "forwarded"
+	}
+	for _, cr := range c.Credentials {
+		if cr.IsConfig() && len(cr.Server.Components) >= 2 && cr.Server.Components[1] == "proxy_impersonator" {
+			return "proxy"
+		}
+	}
+	return "forwarded"
 }

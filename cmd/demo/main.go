@@ -27,6 +27,10 @@ type options struct {
 	realm         string // the embedded realm without -keytab: "mit" or "ad"
 	selfcheck     bool
 
+	// constrained turns on constrained delegation (S4U2Proxy): a proxy
+	// credential for each client that does not delegate.
+	constrained bool
+
 	sessionKeyFile string   // "" without sessions
 	allowRealms    []string // nil: any realm
 	allowGroups    []string // nil: no group needed
@@ -53,6 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	fs.BoolVar(&o.selfcheck, "selfcheck", false, "run a client through every route, print a verdict and exit 0 or 1")
+	fs.BoolVar(&o.constrained, "constrained-delegation", false, "for a user who does not delegate, make a proxy credential (constrained delegation, S4U2Proxy), good for the services the KDC lets this one delegate to, which /delegated uses; the keytab must begin with the service's account (in AD, not the SPN); MIT krb5 only")
 	fs.StringVar(&o.sessionKeyFile, "session-key-file", "", "turn sessions on, with the keys in this file: one a line, 64 hex digits each; the first seals, all open")
 	fs.Func("allow-realm", "let in only principals of this realm (repeatable)", func(realm string) error {
 		o.allowRealms = append(o.allowRealms, realm)
@@ -107,11 +112,18 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 		if o.hostname == "" {
 			o.hostname = "localhost"
 		}
+		if o.realm == "mit" && o.constrained {
+			log.Warn("constrained delegation with the embedded MIT realm: its KDC keeps no list of the services one may delegate to and refuses S4U2Proxy for any other service; /delegated calls this very service, for which MIT uses the user's ticket to it that the proxy credential holds, asking the KDC nothing; -realm ad shows a KDC's constrained delegation")
+		}
 	}
 
 	gssOpts := []gss.Option{gss.WithKeytab(o.keytab), gss.WithService(o.service)}
 	if o.hostname != "" {
 		gssOpts = append(gssOpts, gss.WithHostname(o.hostname))
+	}
+	if o.constrained {
+		// Under Heimdal, NewAcceptor fails here, saying why.
+		gssOpts = append(gssOpts, gss.WithConstrainedDelegation())
 	}
 	acc, err := gss.NewAcceptor(gssOpts...)
 	if err != nil {
@@ -148,7 +160,7 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 		return err
 	}
 	if user != nil && ctx.Err() == nil {
-		printTryIt(stdout, user, app.port, o.sessionKeyFile != "")
+		printTryIt(stdout, user, app.port, o.sessionKeyFile != "", o.constrained)
 	}
 
 	select {
@@ -160,6 +172,15 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 		return err
 	}
 }
+
+// mitConstrainedNote says what -constrained-delegation shows, and does not,
+// with the embedded MIT realm, as the instructions print it (the log
+// says so too, at Warn).
+const mitConstrainedNote = `This MIT realm's KDC keeps no list of the services one may delegate to,
+and refuses S4U2Proxy for any other service; /delegated calls this very
+service, for which MIT's library uses the user's ticket to it, which the
+proxy credential holds, and asks the KDC nothing. -realm ad shows a KDC's
+constrained delegation.`
 
 // check refuses flags that contradict each other.
 func (o *options) check() error {
@@ -176,7 +197,7 @@ func (o *options) check() error {
 // keytab, its user with a ticket, and what stops it.
 func startEmbedded(o options, log *slog.Logger) (keytab string, u *demoUser, stop func(), err error) {
 	if o.realm == "ad" {
-		d, u, err := startDomain(o.service, log)
+		d, u, err := startDomain(o.service, o.constrained, log)
 		if err != nil {
 			return "", nil, nil, err
 		}
@@ -197,16 +218,35 @@ func shutdown(srv *http.Server, log *slog.Logger) {
 	}
 }
 
-func printTryIt(w io.Writer, u *demoUser, port int, sessions bool) {
+func printTryIt(w io.Writer, u *demoUser, port int, sessions, constrained bool) {
+	delegate := "--delegation always "
+	if constrained {
+		delegate = ""
+	}
 	fmt.Fprintf(w, `
 The demo %[7]s %[1]s is running, with the user %[2]s
 (its password is in %[3]s). In another shell:
 
     export KRB5_CONFIG=%[4]s
     export KRB5CCNAME=%[5]s
-    curl --negotiate -u : --delegation always http://localhost:%[6]d/whoami
-    curl --negotiate -u : --delegation always http://localhost:%[6]d/delegated
-`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port, u.kind)
+    curl --negotiate -u : %[8]shttp://localhost:%[6]d/whoami
+    curl --negotiate -u : %[8]shttp://localhost:%[6]d/delegated
+`, u.realm, u.principal, u.passwordFile, u.krb5Config, u.ccache, port, u.kind, delegate)
+	if constrained {
+		fmt.Fprintf(w, `
+Constrained delegation is on: curl delegates nothing, and /delegated still
+calls /whoami as %[1]s, with a proxy credential; /info says
+"delegation": "proxy". With --delegation always, curl forwards the TGT,
+which /delegated uses instead.
+`, u.principal)
+		if u.userSID != "" {
+			fmt.Fprintf(w, `The KDC gives the proxy credential tickets (S4U2Proxy) only for the
+services the account %[1]s may delegate to: here its own SPN.
+`, adServiceAccount)
+		} else {
+			fmt.Fprintln(w, mitConstrainedNote)
+		}
+	}
 	if u.userSID != "" {
 		fmt.Fprintf(w, "\n%s is %s, in Domain Users and\n", u.principal, u.userSID)
 		for _, g := range u.groups {

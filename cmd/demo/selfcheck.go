@@ -46,12 +46,23 @@ func selfcheck(a *app, u *demoUser, out io.Writer) error {
 
 	// Who the server says we are, learned from the first check.
 	var principal string
-	checks := []struct {
+	type check struct {
 		name  string
 		as    http.RoundTripper
 		path  string
 		check func(status int, body string) error
-	}{
+	}
+	// /delegated for a client that does not delegate: refused, or with
+	// -constrained-delegation done with a proxy credential.
+	notDelegating, plainKind := check{"delegated without delegation says so", plain, "/delegated", func(s int, b string) error {
+		return all(wantStatus(http.StatusForbidden)(s, b), contains(b, "delegat"))
+	}}, "none"
+	if a.constrained {
+		notDelegating, plainKind = check{"delegated without delegation acts as the user with a proxy credential", plain, "/delegated", func(s int, b string) error {
+			return all(wantStatus(http.StatusOK)(s, b), contains(b, "a proxy credential"), contains(b, "200 OK: "+principal+"\n"))
+		}}, "proxy"
+	}
+	checks := []check{
 		{"whoami without a ticket is refused", anonymous.Transport, "/whoami", wantStatus(http.StatusUnauthorized)},
 		{"whoami names the user", plain, "/whoami", func(status int, body string) error {
 			principal = strings.TrimSpace(body)
@@ -62,9 +73,7 @@ func selfcheck(a *app, u *demoUser, out io.Writer) error {
 		}},
 		{"public without a ticket is anonymous", anonymous.Transport, "/public", wantBody("anonymous\n")},
 		{"public with a ticket names the user", preemptive, "/public", func(s int, b string) error { return wantBody(principal+"\n")(s, b) }},
-		{"delegated without delegation says so", plain, "/delegated", func(s int, b string) error {
-			return all(wantStatus(http.StatusForbidden)(s, b), contains(b, "delegat"))
-		}},
+		notDelegating,
 		{"delegated acts as the user", delegating, "/delegated", func(s int, b string) error {
 			return all(wantStatus(http.StatusOK)(s, b), contains(b, "200 OK: "+principal+"\n"))
 		}},
@@ -72,7 +81,13 @@ func selfcheck(a *app, u *demoUser, out io.Writer) error {
 			if err := wantStatus(http.StatusOK)(s, b); err != nil {
 				return err
 			}
-			return checkInfo(b, principal, u)
+			return checkInfo(b, principal, plainKind, u)
+		}},
+		{"info of a delegating request says forwarded", delegating, "/info", func(s int, b string) error {
+			if err := wantStatus(http.StatusOK)(s, b); err != nil {
+				return err
+			}
+			return checkInfo(b, principal, "forwarded", u)
 		}},
 	}
 	for i, c := range checks {
@@ -87,10 +102,10 @@ func selfcheck(a *app, u *demoUser, out io.Writer) error {
 	return verdict(out, len(checks), nil)
 }
 
-// checkInfo checks /info's JSON: every key there, the principal's, and in
-// an AD domain the user's SID and groups as the directory has them (built
-// on MIT krb5).
-func checkInfo(body, principal string, u *demoUser) error {
+// checkInfo checks /info's JSON: every key there, the principal's, the
+// delegation kind, and in an AD domain the user's SID and groups as the
+// directory has them (built on MIT krb5).
+func checkInfo(body, principal, delegation string, u *demoUser) error {
 	var got map[string]any
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		return fmt.Errorf("not JSON: %v: %q", err, body)
@@ -106,6 +121,9 @@ func checkInfo(body, principal string, u *demoUser) error {
 	}
 	if info.Principal != principal {
 		return fmt.Errorf("principal %q, want %q", info.Principal, principal)
+	}
+	if info.Delegation != delegation {
+		return fmt.Errorf("delegation %q, want %q", info.Delegation, delegation)
 	}
 	// Heimdal's GSS-API does not hand the PAC out: no SIDs to check.
 	if u == nil || u.userSID == "" || gss.Library() == "Heimdal" {
