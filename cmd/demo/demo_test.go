@@ -40,6 +40,21 @@ func TestSelfcheck(t *testing.T) {
 	}
 }
 
+// TestStartupNamesTheKeytab: the start-up line says which principals the
+// keytab holds, so that an operator sees which -hostname to give.
+func TestStartupNamesTheKeytab(t *testing.T) {
+	bin := buildDemo(t)
+	cmd := exec.Command(bin, "-selfcheck", "-listen", "127.0.0.1:0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if out, err := cmd.Output(); err != nil {
+		t.Fatalf("demo -selfcheck: %v\nstdout: %s\nstderr: %s", err, out, stderr.Bytes())
+	}
+	if !regexp.MustCompile(`msg="demo listening" .*keytab_holds="HTTP/localhost@EXAMPLE.TEST \(kvno \d+\)"`).Match(stderr.Bytes()) {
+		t.Errorf("the start-up line does not name the keytab's principal:\n%s", stderr.Bytes())
+	}
+}
+
 func TestSelfcheckWithDelegationDir(t *testing.T) {
 	bin := buildDemo(t)
 	dir := filepath.Join(t.TempDir(), "deleg")

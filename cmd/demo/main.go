@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -152,7 +153,7 @@ func serve(o options, stdout io.Writer, log *slog.Logger) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("demo listening", "addr", ln.Addr().String(), "acceptor", acc.String())
+	log.Info("demo listening", "addr", ln.Addr().String(), "acceptor", acc.String(), "keytab_holds", keytabHolds(o.keytab))
 
 	if o.selfcheck {
 		err := selfcheck(app, user, stdout)
@@ -268,4 +269,18 @@ cookie alone, with no ticket:
 Press Ctrl-C to stop; %[2]s
 
 `, u.principal, u.onExit)
+}
+
+// keytabHolds says which principals the keytab holds, for the start-up
+// line: an operator who sees them knows which -hostname to give.
+func keytabHolds(path string) string {
+	ps, err := gss.KeytabPrincipals(path)
+	if err != nil {
+		return "(unreadable)"
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.String()
+	}
+	return strings.Join(names, ", ")
 }
