@@ -214,24 +214,15 @@ func clearDir(dir string) error {
 }
 
 func (d *Domain) startSamba() error {
-	log, err := os.Create(d.log)
-	if err != nil {
-		return fmt.Errorf("adrealm: %w", err)
-	}
-	defer log.Close()
 	path, _ := krbenv.LookPath("samba")
 	cmd := exec.Command(path, "-s", d.SMBConf, "-i", "-M", "single", "--debug-stdout")
 	cmd.Env = d.Env()
 	cmd.Dir = d.Dir
-	// If this process dies without Close (a panicking test), so does samba.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
+	exited, err := krbenv.Start(cmd, d.log)
+	if err != nil {
 		return fmt.Errorf("adrealm: start samba: %w", err)
 	}
-	d.samba = cmd
-	d.exited = make(chan struct{})
-	go func() { cmd.Wait(); close(d.exited) }()
+	d.samba, d.exited = cmd, exited
 	return d.waitReady(30 * time.Second)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // LookPath finds prog on PATH or in the sbin directories, which a non-root
@@ -59,4 +60,24 @@ func Libdefaults(realm, dir string) string {
 	default_ccache_name = FILE:%[2]s/ccache-default
 	default_keytab_name = FILE:%[2]s/default.keytab
 `, realm, dir)
+}
+
+// Start starts a realm's daemon (a KDC, a DC): cmd, with its output
+// written to a new file at logPath, killed when this process dies
+// (Pdeathsig), so that a test that panics leaves no daemon behind. The
+// channel is closed when the daemon exits.
+func Start(cmd *exec.Cmd, logPath string) (exited chan struct{}, err error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited = make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	return exited, nil
 }

@@ -31,7 +31,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/negotiate-go/negotiate/internal/krbenv"
@@ -165,25 +164,17 @@ func (r *Realm) startKDC(port int, db []string, env ...string) error {
 			return err
 		}
 	}
-	log, err := os.Create(r.kdcLog)
-	if err != nil {
-		return fmt.Errorf("testrealm: %w", err)
-	}
-	defer log.Close()
 	path, err := krbenv.LookPath("krb5kdc")
 	if err != nil {
 		return fmt.Errorf("testrealm: %w", err)
 	}
 	cmd := exec.Command(path, "-n", "-r", r.Name)
 	cmd.Env = append(r.Env(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
+	exited, err := krbenv.Start(cmd, r.kdcLog)
+	if err != nil {
 		return fmt.Errorf("testrealm: start krb5kdc: %w", err)
 	}
-	r.kdc = cmd
-	r.exited = make(chan struct{})
-	go func() { cmd.Wait(); close(r.exited) }()
+	r.kdc, r.exited = cmd, exited
 	if err := r.waitReady(5 * time.Second); err != nil {
 		r.StopKDC()
 		return err
