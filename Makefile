@@ -142,13 +142,12 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## fuzz: run each fuzz target for FUZZTIME (default 60s; CI uses 15s).
+## fuzz: run each fuzz target for FUZZTIME (default 60s; CI uses 15s). A
+## bare deadline failure at the end of the window, with no failing input,
+## is the toolchain's race (go.dev/issue/75804) and gets one more try:
+## see build/fuzz.sh.
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg; \
-	done
+	GO=$(GO) bash build/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
 ## asan: gss, client and integration tests under AddressSanitizer and
 ## LeakSanitizer (the one test that meets MIT's own leak on a failed
