@@ -44,43 +44,6 @@ func startADDemo(t *testing.T, f *adFixture, args ...string) *adDemo {
 	return &adDemo{d, "http://localhost:" + port}
 }
 
-// runCurl runs curl --verbose with env and args against url, and fails the
-// test unless curl exits 0. It returns every response's status and header,
-// the final body and the Authorization values curl sent.
-func runCurl(t *testing.T, env []string, url string, args ...string) curlResult {
-	t.Helper()
-	dir := t.TempDir()
-	headers, body := filepath.Join(dir, "headers"), filepath.Join(dir, "body")
-	argv := append([]string{"--silent", "--show-error", "--verbose", "--noproxy", "*",
-		"--dump-header", headers, "--output", body}, args...)
-	cmd := exec.Command(curlWithSPNEGO(t), append(argv, url)...)
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("curl %s %s: %v\n%s", strings.Join(args, " "), url, err, stderr.String())
-	}
-	var res curlResult
-	dump, err := os.ReadFile(headers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.responses, err = parseHeaderDump(dump); err != nil || len(res.responses) == 0 {
-		t.Fatalf("curl's header dump: %v\n%s", err, dump)
-	}
-	b, err := os.ReadFile(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.body = string(b)
-	for line := range strings.Lines(stderr.String()) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "> Authorization: "); ok {
-			res.sent = append(res.sent, v)
-		}
-	}
-	return res
-}
-
 // as runs curl --negotiate against path as the user whose ccache is given.
 func (d *adDemo) as(t *testing.T, f *adFixture, ccache, path string) curlResult {
 	t.Helper()

@@ -39,19 +39,34 @@ func (c curlResult) last() curlResponse { return c.responses[len(c.responses)-1]
 // tokens curl sent join the server's log check.
 func (s *server) curl(t *testing.T, u user, path string, args ...string) curlResult {
 	t.Helper()
-	bin := curlWithSPNEGO(t)
+	res := runCurl(t, append(realm.Env(), "KRB5CCNAME="+u.ccache), s.url+path, args...)
+	for _, v := range res.sent {
+		s.remember(v)
+	}
+	for _, r := range res.responses {
+		for _, c := range r.header.Values("WWW-Authenticate") {
+			s.remember(c)
+		}
+	}
+	return res
+}
+
+// runCurl runs curl --verbose with env and args against url, and fails the
+// test unless curl exits 0. It returns every response's status and header,
+// the final body and the Authorization values curl sent.
+func runCurl(t *testing.T, env []string, url string, args ...string) curlResult {
+	t.Helper()
 	dir := t.TempDir()
 	headers, body := filepath.Join(dir, "headers"), filepath.Join(dir, "body")
 	argv := append([]string{"--silent", "--show-error", "--verbose", "--noproxy", "*",
 		"--dump-header", headers, "--output", body}, args...)
-	cmd := exec.Command(bin, append(argv, s.url+path)...)
-	cmd.Env = append(realm.Env(), "KRB5CCNAME="+u.ccache)
+	cmd := exec.Command(curlWithSPNEGO(t), append(argv, url)...)
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		t.Fatalf("curl %s %s: %v\n%s", strings.Join(args, " "), url, err, stderr.String())
 	}
-
 	var res curlResult
 	dump, err := os.ReadFile(headers)
 	if err != nil {
@@ -66,15 +81,8 @@ func (s *server) curl(t *testing.T, u user, path string, args ...string) curlRes
 	}
 	res.body = string(b)
 	for line := range strings.Lines(stderr.String()) {
-		// curl --verbose shows request headers as "> Name: value".
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "> Authorization: "); ok {
 			res.sent = append(res.sent, v)
-			s.remember(v)
-		}
-	}
-	for _, r := range res.responses {
-		for _, c := range r.header.Values("WWW-Authenticate") {
-			s.remember(c)
 		}
 	}
 	return res

@@ -87,21 +87,13 @@ func TestKeytabRotation(t *testing.T) {
 	svc := "HTTP@" + host
 	s := newServer(t, gss.WithKeytab(keytab), gss.WithHostname(host))
 
-	// Each ccache keeps the service ticket it first got.
-	kinit := func(name string) user {
-		path := filepath.Join(t.TempDir(), name)
-		if err := realm.Kinit("alice", testrealm.AlicePassword, path); err != nil {
-			t.Fatal(err)
-		}
-		return user{alice().principal, "FILE:" + path}
-	}
 	send := func(u user, path string) (reply, int) {
 		tok := mint(t, u, svc, 0, false)
 		return s.get(t, path, negotiateValue(tok)), ticketKVNO(t, tok)
 	}
 	want := alice().principal + "\n"
 
-	before := kinit("before")
+	before := freshAlice(t)
 	r, oldKVNO := send(before, "/whoami")
 	if r.status != http.StatusOK {
 		t.Fatalf("before the rotation: %d %q", r.status, r.body)
@@ -114,7 +106,7 @@ func TestKeytabRotation(t *testing.T) {
 		t.Fatalf("key version %d after the rotation, %d before", newKVNO, oldKVNO)
 	}
 
-	after := kinit("after")
+	after := freshAlice(t)
 	for _, c := range []struct {
 		name string
 		u    user

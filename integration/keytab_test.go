@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/negotiate-go/negotiate/gss"
+	"github.com/negotiate-go/negotiate/internal/testrealm"
 )
 
 // TestStaleKeytab rotates a service's key after its keytab was written, as
@@ -148,4 +149,16 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// freshAlice returns alice with a new ccache of her own: a TGT and no
+// service ticket yet, so that the first token made from it gets a ticket
+// under the service's current key, which the ccache then keeps.
+func freshAlice(t *testing.T) user {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "alice.ccache")
+	if err := realm.Kinit("alice", testrealm.AlicePassword, path); err != nil {
+		t.Fatal(err)
+	}
+	return user{alice().principal, "FILE:" + path}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/negotiate-go/negotiate/gss"
-	"github.com/negotiate-go/negotiate/internal/testrealm"
 )
 
 // TestKeytabSwappedByRename rotates a service's key the other way
@@ -21,14 +20,7 @@ func TestKeytabSwappedByRename(t *testing.T) {
 	service, host, keytab := newService(t, "swap")
 	svc := "HTTP@" + host
 	s := newServer(t, gss.WithKeytab(keytab), gss.WithHostname(host))
-	kinit := func(name string) user {
-		path := filepath.Join(t.TempDir(), name)
-		if err := realm.Kinit("alice", testrealm.AlicePassword, path); err != nil {
-			t.Fatal(err)
-		}
-		return user{alice().principal, "FILE:" + path}
-	}
-	before := kinit("before")
+	before := freshAlice(t)
 	old := mint(t, before, svc, 0, false)
 	if r := s.get(t, "/whoami", negotiateValue(old)); r.status != http.StatusOK {
 		t.Fatalf("before the rotation: %d %q", r.status, r.body)
@@ -43,7 +35,7 @@ func TestKeytabSwappedByRename(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	after := kinit("after")
+	after := freshAlice(t)
 	tok := mint(t, after, svc, 0, false)
 	if v := ticketKVNO(t, tok); v != ticketKVNO(t, old)+1 {
 		t.Fatalf("the new ticket has key version %d, the old one %d", v, ticketKVNO(t, old))

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/negotiate-go/negotiate/internal/syncbuf"
 )
 
 // chain is the pattern of issue 14: an outer Middleware, optional, in
@@ -21,7 +23,7 @@ type chain struct {
 	outer *Middleware
 	inner *Middleware
 	h     http.Handler
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 
 	mu       sync.Mutex
 	seen     *Auth // a copy of the Auth the last handler saw; nil if none

@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/negotiate-go/negotiate/internal/ccache"
+	"github.com/negotiate-go/negotiate/internal/syncbuf"
 )
 
 var quiet = WithLogger(slog.New(slog.DiscardHandler))
@@ -80,8 +79,8 @@ func serveCookie(h http.Handler, c *http.Cookie) *httptest.ResponseRecorder {
 
 // newLog returns a buffer and the option that logs into it, as text, at
 // level and above.
-func newLog(level slog.Level) (*syncBuffer, Option) {
-	buf := new(syncBuffer)
+func newLog(level slog.Level) (*syncbuf.Buffer, Option) {
+	buf := new(syncbuf.Buffer)
 	return buf, WithLogger(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: level})))
 }
 
@@ -93,25 +92,6 @@ func sendToken(srv *httptest.Server, path, kind string) (*http.Response, error) 
 	}
 	req.Header.Set("Authorization", neg(kind))
 	return srv.Client().Do(req)
-}
-
-// syncBuffer is a bytes.Buffer for a logger that a sweeper or a server
-// goroutine may write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // delegDir returns a fresh private directory.

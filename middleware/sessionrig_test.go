@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/negotiate-go/negotiate"
+	"github.com/negotiate-go/negotiate/internal/syncbuf"
 )
 
 // Session keys of the tests and benchmarks.
@@ -59,7 +60,7 @@ type rig struct {
 	mw   *Middleware
 	acc  *fakeAcceptor
 	h    http.Handler
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 
 	mu       sync.Mutex
 	seen     *Auth // a copy of the last Auth the handler saw; nil if none

@@ -1,17 +1,16 @@
 package chiexample_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/negotiate-go/negotiate/examples/internal/fake"
+	"github.com/negotiate-go/negotiate/internal/syncbuf"
 	"github.com/negotiate-go/negotiate/middleware"
 )
 
@@ -61,7 +60,7 @@ func TestUseAndWith(t *testing.T) {
 	for name, router := range routers {
 		t.Run(name, func(t *testing.T) {
 			acc := new(fake.Acceptor)
-			logs := new(syncBuffer)
+			logs := new(syncbuf.Buffer)
 			logger := middleware.WithLogger(slog.New(slog.NewTextHandler(logs, nil))) // Info and up
 			newMW := func(opts ...middleware.Option) *middleware.Middleware {
 				mw, err := middleware.New(acc, append([]middleware.Option{logger}, opts...)...)
@@ -112,22 +111,4 @@ func TestUseAndWith(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer that is safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
